@@ -9,6 +9,8 @@ Environment variables (each validated up front, with a one-line error naming the
                     notebooks read the results that ship with the book instead of retraining.
 ``LRLIB_DEVICE``    optional: ``cpu``, ``cuda``, ``cuda:1``, ``mps``; default is CUDA > MPS > CPU.
 ``LRLIB_THREADS``   optional: CPU threads for torch (default: one per two cores, at least one).
+``LRLIB_COMMIT``    optional: the commit to record in provenance where the code is not a git checkout (a copy
+                    of the working tree sent to a GPU machine); ignored inside a git checkout.
 """
 from __future__ import annotations
 
@@ -115,15 +117,26 @@ def generator(base: int, dev: torch.device | str = "cpu") -> torch.Generator:
 
 
 def git_commit() -> str:
+    """The checkout's commit (``+dirty`` if tracked files other than stored results changed); outside a git checkout ``LRLIB_COMMIT``
+    (validated as a hexadecimal hash, ``+copy`` appended), else ``"unknown"``."""
     try:
         out = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=REPO_ROOT, capture_output=True,
                              text=True, timeout=5)
-        commit = out.stdout.strip() or "unknown"
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO_ROOT,
-                               capture_output=True, text=True, timeout=5).stdout.strip()
-        return commit + ("+dirty" if dirty else "")
+        commit = out.stdout.strip() if out.returncode == 0 else ""
+        if commit:
+            # stored results are data, not code: deleting one to recompute it leaves the code clean
+            dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
+                                    ":(exclude)book/_results"], cwd=REPO_ROOT, capture_output=True, text=True,
+                                   timeout=5).stdout.strip()
+            return commit + ("+dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
+        pass
+    raw = os.environ.get("LRLIB_COMMIT", "").strip()
+    if not raw:
         return "unknown"
+    if not (7 <= len(raw) <= 40 and all(c in "0123456789abcdef" for c in raw.lower())):
+        raise SettingError(f"LRLIB_COMMIT={raw!r} is not allowed; use a git commit hash (7 to 40 hex digits)")
+    return raw.lower()[:12] + "+copy"
 
 
 def device_name(dev: torch.device | None = None) -> str:

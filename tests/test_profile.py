@@ -60,6 +60,19 @@ def test_provenance_records_where_and_how(monkeypatch):
     assert p["torch"] == torch.__version__ and p["device"] and p["date"][:2] == "20"
 
 
+def test_commit_outside_a_checkout_comes_from_lrlib_commit(monkeypatch, tmp_path):
+    """A copy of the tree sent to a GPU machine has no .git: provenance takes the commit the sender names."""
+    monkeypatch.setattr(profile, "REPO_ROOT", tmp_path)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
+    monkeypatch.delenv("LRLIB_COMMIT", raising=False)
+    assert profile.git_commit() == "unknown"
+    monkeypatch.setenv("LRLIB_COMMIT", "85204EE92E14aa")
+    assert profile.git_commit() == "85204ee92e14+copy"
+    monkeypatch.setenv("LRLIB_COMMIT", "main")
+    with pytest.raises(profile.SettingError, match="LRLIB_COMMIT='main' is not allowed"):
+        profile.git_commit()
+
+
 def test_bad_profile_fails_a_notebook_style_import_with_one_line():
     code = "from lrlib import chapter; chapter.start('x', paper_results_stored=False)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

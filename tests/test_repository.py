@@ -36,3 +36,20 @@ def test_stored_results_are_intact_and_compact():
     assert not broken, f"stored results that fail their manifest: {broken}"
     size = sum(f.stat().st_size for f in root.rglob("*") if f.is_file())
     assert size < 30e6, f"book/_results holds {size / 1e6:.1f} MB; keep stored results compact"
+
+
+def test_stored_results_name_committed_code():
+    """Every stored result was computed from a commit of this history, with no uncommitted changes."""
+    import subprocess
+    root = ROOT / "book" / "_results"
+    provenances = sorted(root.glob("*/*/provenance.json")) if root.exists() else []
+    commits = {json.loads(p.read_text())["commit"] for p in provenances}
+    bad = sorted(c for c in commits if "dirty" in c or c == "unknown")
+    assert not bad, f"stored results computed from uncommitted or unknown code: {bad}; recompute them from a commit"
+    shallow = subprocess.run(["git", "rev-parse", "--is-shallow-repository"], cwd=ROOT, capture_output=True,
+                             text=True).stdout.strip()
+    if shallow != "false":          # not a git checkout, or a shallow clone without the history
+        return
+    foreign = sorted(c for c in commits if subprocess.run(["git", "merge-base", "--is-ancestor", c.split("+")[0],
+                                                          "HEAD"], cwd=ROOT, capture_output=True).returncode)
+    assert not foreign, f"stored results name commits that are not in this branch's history: {foreign}"
