@@ -53,12 +53,7 @@ bench: $(VENV)/.installed-test
 ## dependencies, e.g. on a GPU machine without this .venv.
 PY ?= $(BIN)/python
 paper:
-	LRLIB_PROFILE=paper $(PY) -c "from lrlib.papers import quickstart; quickstart.run('paper')"
-	LRLIB_PROFILE=paper $(PY) -m lrlib.papers.benign_oscillation paper
-	LRLIB_PROFILE=paper $(PY) -c "from lrlib.store import default_store; \
-		from lrlib.papers import bayesian_batch_size as M, bayesian_batch_size_sweeps as S; \
-		M.evidence_results(default_store('paper'), 'paper'); S.sweep_results(default_store('paper'), 'paper')"
-	LRLIB_PROFILE=paper $(PY) -m lrlib.papers.sgd_noise_phase perceptron phase lazy
+	$(PY) -m lrlib.papers
 
 clean:
 	rm -rf _build .pytest_cache
