@@ -192,13 +192,22 @@ def device_peaks(dev: torch.device, precision: str) -> tuple[float | None, float
     if dev.type == "cuda":
         name = torch.cuda.get_device_name(dev)
         for key, (bw, fp32, tf32, bf16) in PEAKS.items():
-            if key in name:
+            if name.removeprefix("NVIDIA ").strip() == key:      # exact: "H200" must not match "GH200"
                 return bw, {"fp32": fp32, "tf32": tf32, "bf16": bf16}[precision], f"datasheet ({key})"
         return None, None, f"unknown for {name}"
     if dev.type == "cpu":
         bw, flops = cpu_peaks()
         return bw, flops, "estimated here: a 1024^3 fp32 matmul and a 128 MiB copy"
     return None, None, "unknown"
+
+
+def _set_tf32(on: bool) -> None:
+    """TF32 for float32 matrix products on CUDA, through torch's new precision API where it exists."""
+    matmul = torch.backends.cuda.matmul
+    if hasattr(matmul, "fp32_precision"):
+        matmul.fp32_precision = "tf32" if on else "ieee"
+    else:
+        matmul.allow_tf32 = on
 
 
 def run(workloads: list[str], *, dev: torch.device, seconds: float, precisions: list[str]) -> dict:
@@ -210,21 +219,23 @@ def run(workloads: list[str], *, dev: torch.device, seconds: float, precisions: 
         results.setdefault("peaks", {})[precision] = {"bandwidth_Bps": bw, "flops": peak_flops, "source": source}
         dtype = torch.bfloat16 if precision == "bf16" else torch.float32
         if dev.type == "cuda":
-            torch.backends.cuda.matmul.allow_tf32 = precision == "tf32"
+            _set_tf32(precision == "tf32")
         for name in workloads:
             spec = WORKLOADS[name]
             data = _data(spec, dev, dtype)
             flops, nbytes = _work(spec["make"](), spec["B"], torch.tensor([], dtype=dtype).element_size())
             variants = [("engine", False)] + ([("engine+cuda_graphs", True)] if dev.type == "cuda" else [])
-            fns = {}
+            fns, groups = {}, {}
             for method, graphs in variants:
-                group = _group(spec["make"](), data, spec, dtype, dev, graphs)
-                if method == "engine":
-                    loop_group = group
-                fns[method] = _engine_round(group, 16 if graphs else (4 if dev.type == "cpu" else 32))
+                groups[method] = _group(spec["make"](), data, spec, dtype, dev, graphs)
+                fns[method] = _engine_round(groups[method], 16 if graphs else (4 if dev.type == "cpu" else 32))
             count = min(spec["K"], 64 if dev.type == "cuda" else 16)
-            fns["per-model loop"] = _loop(spec, loop_group, count)
+            fns["per-model loop"] = _loop(spec, groups["engine"], count)
             rates = _interleaved(fns, seconds, dev)
+            graphs = groups.get("engine+cuda_graphs")
+            if graphs is not None and not isinstance(graphs.graphs.graph, torch.cuda.CUDAGraph):
+                print(f"  {name} ({precision}): CUDA graph capture failed; its row would be eager steps, left out")
+                rates.pop("engine+cuda_graphs")
             base = rates["per-model loop"]
             for method, rate in rates.items():
                 results["rows"].append({
@@ -233,6 +244,8 @@ def run(workloads: list[str], *, dev: torch.device, seconds: float, precisions: 
                     "flops_fraction": rate * flops / peak_flops if peak_flops else None,
                     "bandwidth_fraction": rate * nbytes / bw if bw else None,
                     "flops_per_model_step": flops, "bytes_per_model_step": nbytes})
+    if dev.type == "cuda":
+        _set_tf32(False)                                      # back to torch's default
     results["load_average_after"] = os.getloadavg()
     return results
 

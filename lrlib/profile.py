@@ -139,6 +139,21 @@ def git_commit() -> str:
     return raw.lower()[:12] + "+copy"
 
 
+def tf32_matmuls() -> bool:
+    """True if float32 matrix products on CUDA may round their inputs to TF32 (10-bit mantissa): set through
+    torch's new or legacy precision API, or forced by ``NVIDIA_TF32_OVERRIDE=1`` /
+    ``TORCH_ALLOW_TF32_CUBLAS_OVERRIDE=1``. Off by default; the chapters' fp32 results assume it stays off."""
+    if os.environ.get("NVIDIA_TF32_OVERRIDE") == "1" or os.environ.get("TORCH_ALLOW_TF32_CUBLAS_OVERRIDE") == "1":
+        return True
+    matmul = torch.backends.cuda.matmul
+    precision = getattr(matmul, "fp32_precision", None)
+    if precision is None:                                      # torch without the new API
+        return bool(matmul.allow_tf32)
+    if precision == "none":                                    # inherits the global setting
+        precision = getattr(torch.backends, "fp32_precision", "none")
+    return precision == "tf32"
+
+
 def device_name(dev: torch.device | None = None) -> str:
     dev = dev or device()
     if dev.type == "cuda":
@@ -152,6 +167,7 @@ def provenance(wall_time_s: float | None = None, dev: torch.device | None = None
     """Where and how a result was computed: scale, device, versions, commit, date, wall time."""
     if scale is not None and scale not in PROFILES:
         raise SettingError(f"scale={scale!r} is not allowed; use one of: {', '.join(PROFILES)}")
+    dev = dev or device()
     return {
         "profile": scale or profile(),
         "seed_offset": seed_offset(),
@@ -161,4 +177,5 @@ def provenance(wall_time_s: float | None = None, dev: torch.device | None = None
         "commit": git_commit(),
         "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "wall_time_s": None if wall_time_s is None else round(float(wall_time_s), 3),
+        **({"cuda_fp32_matmul": "tf32" if tf32_matmuls() else "ieee"} if dev.type == "cuda" else {}),
     }

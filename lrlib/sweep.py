@@ -115,7 +115,9 @@ def sweep(run: Callable[[pd.DataFrame], Any], members: pd.DataFrame, *, config: 
         meaning changes) and every setting of the model, data and training (the scale, sizes, steps...).
     store : where chunk results live (default :func:`lrlib.store.default_store`).
     chunk_size : members per chunk (per batched program, at most); the unit of resumption and of parallelism.
-    executor : ``None`` (run here, one chunk after another) or a ``concurrent.futures``-style executor.
+    executor : ``None`` (run here, one chunk after another) or a ``concurrent.futures``-style executor. A local
+        process pool that trains on CUDA needs the spawn start method (CUDA cannot be used in forked children):
+        ``ProcessPoolExecutor(mp_context=multiprocessing.get_context("spawn"))``.
     progress : one progress bar for the sweep (members done, with an ETA).
 
     Returns

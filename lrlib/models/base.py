@@ -120,7 +120,12 @@ class EnsembleModel(ABC):
 
 
 def shared_matmul(x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
-    """``x [N, n] @ w [K, n, m] -> [K, N, m]`` as one large matrix product (no K copies of x)."""
+    """``x [N, n] @ w [K, n, m] -> [K, N, m]`` without K copies of x.
+
+    On CUDA a batched product with a zero batch stride for x (nothing is copied); elsewhere one large matrix
+    product against w laid out as [n, K·m] (a copy of w, which CPUs repay with a faster product)."""
     K, n, m = w.shape
+    if x.is_cuda:
+        return torch.bmm(x.unsqueeze(0).expand(K, -1, -1), w)
     out = x @ w.permute(1, 0, 2).reshape(n, K * m)       # [N, K*m]
     return out.view(x.shape[0], K, m).transpose(0, 1)   # [K, N, m] (a view)

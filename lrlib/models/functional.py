@@ -44,6 +44,7 @@ class FunctionalModel(EnsembleModel):
         module = make()
         self.module = module.to("meta")      # the structure only; parameters come from ``params``
         self.buffers = {n: b.detach().clone() for n, b in module.named_buffers()}
+        self._buffers_on: dict = {}          # (device, dtype) -> buffers there, copied once, not every step
         self.activation_size = 8 * math.prod(self.input_shape)
 
     def __repr__(self) -> str:
@@ -61,8 +62,11 @@ class FunctionalModel(EnsembleModel):
             raise ValueError("FunctionalModel does not support pre-activation noise")
         shared = self.shared(x)
         dtype = next(iter(params.values())).dtype
-        buffers = {n: b.to(device=x.device, dtype=dtype if b.is_floating_point() else b.dtype)
-                   for n, b in self.buffers.items()}
+        key = (x.device, dtype)
+        if key not in self._buffers_on:
+            self._buffers_on[key] = {n: b.to(device=x.device, dtype=dtype if b.is_floating_point() else b.dtype)
+                                     for n, b in self.buffers.items()}
+        buffers = self._buffers_on[key]
 
         def one(p, xb):
             return torch.func.functional_call(self.module, (p, buffers), (xb,))

@@ -52,9 +52,8 @@ class PatchReLU2(EnsembleModel):
         return {"w": self.sigma0 * torch.randn(2, self.width, self.dim, generator=generator, dtype=torch.float64)}
 
     def _signs(self, like: torch.Tensor) -> torch.Tensor:
-        signs = torch.ones(2, 1, dtype=like.dtype, device=like.device)     # [2, 1]: +1, −1 (no host copy)
-        signs[1] = -1
-        return signs
+        # [2, 1]: +1, −1, made on the device (a literal tensor would be a host-to-device copy every step)
+        return 1 - 2 * torch.arange(2, dtype=like.dtype, device=like.device).view(2, 1)
 
     def _preact(self, w: torch.Tensor, x: torch.Tensor, shared: bool) -> torch.Tensor:
         """z [K, B, P, 2, m] = ⟨w_{j,r}, x⁽ᵖ⁾⟩."""

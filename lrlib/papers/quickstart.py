@@ -29,7 +29,7 @@ class Scale:
     width: int                   # hidden ReLU units
     batch_size: int              # B, images per SGD step
     steps: int                   # SGD steps per member
-    checkpoints: int             # evaluations over training, evenly spaced
+    checkpoints: int             # steps between evaluations (the engine's checkpoint interval)
     lrs: tuple[float, ...]       # learning rates η (per step, on the batch-mean loss)
     seeds: int                   # seeds per learning rate
 

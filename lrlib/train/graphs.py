@@ -7,6 +7,7 @@ Opt-in (``train(..., cuda_graphs=True)``): measure with ``python -m lrlib.bench`
 """
 from __future__ import annotations
 
+import contextlib
 import warnings
 
 import torch
@@ -54,32 +55,49 @@ class StepGraphs:
         saved = [s.clone() for s in state]
         side = torch.cuda.Stream(device=g.device)
         side.wait_stream(torch.cuda.current_stream(g.device))
-        with torch.cuda.stream(side):                   # warm-up: allocator pools, cuBLAS workspaces
-            self._body()
+        debug = torch.cuda.get_sync_debug_mode()
+        torch.cuda.set_sync_debug_mode("error")          # a hidden host sync raises here, before any capture began
+        try:
+            with torch.cuda.stream(side):                # warm-up: allocator pools, cuBLAS workspaces
+                self._body()
+        finally:
+            torch.cuda.set_sync_debug_mode(debug)
         torch.cuda.current_stream(g.device).wait_stream(side)
         for s, v in zip(state, saved):                  # undo the warm-up's steps
             s.copy_(v)
-        self.graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(self.graph):
-            self._body()
+        graph = torch.cuda.CUDAGraph()
+        try:
+            with torch.cuda.graph(graph):
+                self._body()
+        except Exception:
+            # a failed capture can leave the capture stream current: later eager work must not run on it
+            torch.cuda.set_stream(torch.cuda.default_stream(g.device))
+            raise
+        self.graph = graph
 
     def run(self, t0: int, t1: int) -> int:
         """Replay whole graphs from step t0 while they fit before t1; return the first step not run."""
         n = (t1 - t0) // self.length
         if n == 0:
             return t0
-        if self.graph is None:
-            try:
-                self._capture()
-            except Exception as err:          # e.g. an operation that cannot be captured: run eagerly
-                warnings.warn(f"CUDA graph capture failed, training eagerly instead: {err}", RuntimeWarning)
-                self.graph = "failed"
-        if self.graph == "failed":
-            return t0
-        self.t.fill_(t0)
-        for _ in range(n):
-            if self.graph == "eager":
-                self._body()
-            else:
-                self.graph.replay()
+        with _on(self.group.device):          # graphs capture and replay on the current CUDA device
+            if self.graph is None:
+                try:
+                    self._capture()
+                except Exception as err:          # e.g. an operation that cannot be captured: run eagerly
+                    warnings.warn(f"CUDA graph capture failed, training eagerly instead: {err}", RuntimeWarning)
+                    self.graph = "failed"
+            if self.graph == "failed":
+                return t0
+            self.t.fill_(t0)
+            for _ in range(n):
+                if self.graph == "eager":
+                    self._body()
+                else:
+                    self.graph.replay()
         return t0 + n * self.length
+
+
+def _on(device: torch.device):
+    """``torch.cuda.device(device)`` on CUDA; nothing elsewhere (the tests run the eager program on the CPU)."""
+    return torch.cuda.device(device) if device.type == "cuda" else contextlib.nullcontext()

@@ -101,7 +101,8 @@ class Group:
             loss, dF = losses.mean_and_grad(self.loss, F, y, h["alpha"])
         recorded = torch.where(self.running, loss, math.nan) if self.record_batch_loss else None
         bad = torch.isnan(loss - loss).logical_and_(self.running)                  # non-finite: diverged now
-        self.stop_step.masked_fill_(bad, t)
+        # where, not masked_fill_: CUDA's masked_fill_ with a tensor t (the captured step counter) calls .item()
+        self.stop_step.copy_(torch.where(bad, t, self.stop_step))
         self.reason.masked_fill_(bad, DIVERGED)
         self.running.logical_and_(~bad)
         lr = h["lr"] * self.running
@@ -129,7 +130,7 @@ class Group:
         if self.graphs is not None:
             t0 = self.graphs.run(t0, t1)
         K, N = len(self.ids), self.data.n
-        chunk = min(256, max(1, INDEX_BUDGET // max(1, K * (N if self.sampling == "epoch" else 16 * self.B))))
+        chunk = min(256, max(1, INDEX_BUDGET // max(1, K * rng.draws_per_step(N, self.B, self.sampling))))
         for c0 in range(t0, t1, chunk):
             c1 = min(t1, c0 + chunk)
             steps = torch.arange(c0, c1, device=self.device)
@@ -170,8 +171,11 @@ class Group:
                 self._rows(final_slots, f_train[[pos[s] for s in final_slots]], stop_step[final_slots], t, True)
                 for s in final_slots:
                     self.stops[int(self.ids[s])] = (int(stop_step[s]), REASONS[int(reason[s])])
-                    if self.keep_params:
-                        self.final_params[int(self.ids[s])] = {n: p[s].cpu() for n, p in self.params.items()}
+                if self.keep_params:                                       # one copy per tensor, not per member
+                    sel_final = torch.as_tensor(final_slots, device=self.device)
+                    host = {n: p[sel_final].cpu() for n, p in self.params.items()}
+                    for i, s in enumerate(final_slots):
+                        self.final_params[int(self.ids[s])] = {n: v[i] for n, v in host.items()}
             if checkpoint and running.any():
                 keep = np.flatnonzero(running)
                 self._rows(keep, f_train[[pos[s] for s in keep]], np.full(len(keep), t), t, False)

@@ -90,6 +90,18 @@ def normal(seeds: torch.Tensor, step: torch.Tensor | int, stream: int, n: int, d
     return torch.cat([radius * torch.cos(angle), radius * torch.sin(angle)], dim=1)[:, :n]
 
 
+def _floyd_ok(n: int, batch_size: int) -> bool:
+    return batch_size <= 64 and batch_size * batch_size <= 16 * n
+
+
+def draws_per_step(n: int, batch_size: int, sampling: str) -> int:
+    """How many numbers :func:`batch_indices` keeps per member and step (sizes how many steps are drawn at once):
+    B for Floyd's algorithm and draws with replacement, N for the key-sorting paths."""
+    if sampling == "replacement" or (sampling == "step" and _floyd_ok(n, batch_size)):
+        return 16 * batch_size          # the hashes and their temporaries
+    return n
+
+
 def batch_indices(seeds: torch.Tensor, steps: torch.Tensor, n: int, batch_size: int, sampling: str,
                   capturable: bool = False) -> torch.Tensor:
     """Minibatch indices [K, S, B] for member seeds [K] at steps [S] (int64, on the seeds' device).
@@ -107,7 +119,7 @@ def batch_indices(seeds: torch.Tensor, steps: torch.Tensor, n: int, batch_size: 
     if sampling == "replacement":
         h = counter_hash(stream_keys(seeds, steps, BATCH), batch_size)          # [K, S, B]
         return (h * n) >> 32
-    if sampling == "step" and batch_size <= 64 and batch_size * batch_size <= 16 * n:
+    if sampling == "step" and _floyd_ok(n, batch_size):
         return _floyd(seeds, steps, n, batch_size)
     if sampling == "step":
         keys = counter_hash(stream_keys(seeds, steps, BATCH), n).mul_(2 ** 31).add_(arange)   # unique [K, S, N]

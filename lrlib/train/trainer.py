@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping
 
@@ -124,6 +125,11 @@ def train(model: EnsembleModel, data: Data | Mapping[Any, Data], members: Any, *
         for name in table.loc[table["data"] == key, "loss"].unique():
             d.check_labels(name, model.n_out)
     dev = torch.device(device) if device is not None else _profile.device()
+    if dev.type == "cuda" and dtype == torch.float32 and _profile.tf32_matmuls():
+        warnings.warn("float32 matrix products on CUDA use TF32 (about 3 significant digits): centred models at "
+                      "large alpha lose their zero initial output and results differ from float32 ones; "
+                      "set torch.backends.cuda.matmul.fp32_precision = 'ieee' for the book's numbers",
+                      RuntimeWarning, stacklevel=2)
 
     groups = list(table.groupby(list(GROUP_BY), sort=False, dropna=False))
     bar = _progress(total=int(table["steps"].sum()), desc=desc, unit="step", leave=False) if progress else None
