@@ -195,3 +195,17 @@ def test_mnist_task_split_offline(shared_data):
     x2, _ = task.training_set(2048, seed=3)
     assert torch.equal(x1, x2[:1024])                                      # nested in P for one seed
     assert M.lazy_Ps("paper") == (1024, 2048, 4096, 8192)
+
+
+def test_lazy_summary_skips_temperatures_where_a_seed_diverged():
+    rows = []
+    for seed in (0, 1):
+        for T, err, status, steps in ((0.01, 0.10, "fitted", 900 + seed), (0.02, 0.10, "fitted", 1000),
+                                      (0.04, 0.10, "fitted", 1100), (0.08, 0.06, "fitted", 1200),
+                                      (0.16, 0.02 if seed else 1.0, "fitted" if seed else "diverged", 50)):
+            rows.append(dict(P=1024, seed=seed, T=T, test_error=err, status=status, steps=steps))
+    table = pd.DataFrame(rows)
+    s = M.lazy_summary(table, M.tc_rule(table)).iloc[0]
+    assert s["lowest_error"] == pytest.approx(0.06) and s["T_lowest"] == 0.08     # not 0.02 at T = 0.16
+    assert s["first_T_diverged"] == 0.16 and s["steps_smallest_T"] == 900.5
+    assert s["change_vs_plateau"] == pytest.approx(-0.4) and s["T_c"] == 0.08

@@ -602,6 +602,26 @@ def claim_s7(table: pd.DataFrame) -> dict:
             "n_zero_error_diverged": int((div["test_error"] == 0).sum())}
 
 
+def lazy_summary(table: pd.DataFrame, tc: pd.DataFrame) -> pd.DataFrame:
+    """One row per P of the lazy sweep: the small-T plateau error and T_c (from :func:`tc_rule`), the lowest
+    seed-mean error of a T where no seed diverged and its T, the median steps to fit at the smallest T, and the
+    smallest T at which a seed diverged."""
+    rows = []
+    for P, g in table.groupby("P"):
+        by_T = g.groupby("T")
+        stable = by_T["status"].apply(lambda s: bool((s != "diverged").all()))
+        error = by_T["test_error"].mean()[stable]
+        diverged = stable.index[~stable.to_numpy()]
+        smallest = g[g["T"] == g["T"].min()]
+        rows.append({"P": P, "plateau_error": float(tc.set_index("P").at[P, "plateau_error"]),
+                     "T_c": float(tc.set_index("P").at[P, "T_c"]),
+                     "lowest_error": float(error.min()), "T_lowest": float(error.idxmin()),
+                     "change_vs_plateau": float(error.min() / tc.set_index("P").at[P, "plateau_error"] - 1),
+                     "steps_smallest_T": float(smallest["steps"].median()),
+                     "first_T_diverged": float(diverged.min()) if len(diverged) else float("nan")})
+    return pd.DataFrame(rows)
+
+
 def tc_rule(table: pd.DataFrame, n_plateau: int = 3, relative: float = TC_RELATIVE) -> pd.DataFrame:
     """T_c(P), the temperature at which test error leaves its small-T plateau (operational rule).
 
