@@ -209,3 +209,23 @@ def test_lazy_summary_skips_temperatures_where_a_seed_diverged():
     assert s["lowest_error"] == pytest.approx(0.06) and s["T_lowest"] == 0.08     # not 0.02 at T = 0.16
     assert s["first_T_diverged"] == 0.16 and s["steps_smallest_T"] == 900.5
     assert s["change_vs_plateau"] == pytest.approx(-0.4) and s["T_c"] == 0.08
+
+
+def test_perceptron_exponents_by_d_recover_planted_laws():
+    """u∥ = T√d·P^γ, ‖u⊥‖ = c·T√d, t* = T·P^b, exactly: every d gives back δ = 1, γ, b and the plateau c."""
+    rows = []
+    for chi, gamma, b, c in ((1.0, 0.5, 2.0, 0.3), (3.0, 0.25, 1.5, 0.2)):
+        for d in (16, 64):
+            for P in (256, 512, 1024):
+                for T in (0.01, 0.1, 1.0):
+                    rows.append(dict(chi=chi, d=d, P=P, T=T, T_alpha=T * 2 ** 15, fitted=True, seed=0,
+                                     u_par=T * math.sqrt(d) * P ** gamma, u_perp=c * T * math.sqrt(d),
+                                     t_star=T * P ** b))
+    rows.append({**rows[0], "T_alpha": 1.0, "u_par": 1e9})              # gradient-descent-like: left out
+    by_d = M.perceptron_exponents_by_d(pd.DataFrame(rows)).set_index(["chi", "d"])
+    assert sorted(by_d.index) == [(1.0, 16), (1.0, 64), (3.0, 16), (3.0, 64)]
+    for (chi, d), row in by_d.iterrows():
+        assert row["delta"] == pytest.approx(1.0) and row["gamma"] == pytest.approx(1 / (1 + chi))
+        assert row["b"] == pytest.approx(2.0 if chi == 1 else 1.5)
+        assert row["perp_scaled_mean"] == pytest.approx(0.3 if chi == 1 else 0.2)
+        assert row["perp_scaled_min"] == pytest.approx(row["perp_scaled_max"])

@@ -238,6 +238,19 @@ def perceptron_exponents(table: pd.DataFrame, *, d: int | None = None) -> pd.Dat
     return pd.DataFrame(rows)
 
 
+def perceptron_exponents_by_d(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`perceptron_exponents` for every dimension d, plus the plateau of ‖u⊥‖/(T√d) (mean, min, max over
+    the runs with Tα ≥ 64): one row per (χ, d). The theory's laws carry no d beyond the √d in the scaling."""
+    rows = []
+    noisy = table[table["fitted"] & (table["T_alpha"] >= NOISE_DOMINATED)]
+    plateau = (noisy["u_perp"] / (noisy["T"] * np.sqrt(noisy["d"]))).groupby([noisy["chi"], noisy["d"]])
+    stats = plateau.agg(["mean", "min", "max"]).add_prefix("perp_scaled_")
+    for d in sorted(table["d"].unique()):
+        ex = perceptron_exponents(table, d=int(d)).assign(d=int(d))
+        rows.append(ex.join(stats, on=["chi", "d"]))
+    return pd.concat(rows, ignore_index=True)
+
+
 # ==============================================================================================================
 # The α-scaled MLP
 # ==============================================================================================================

@@ -196,3 +196,33 @@ def plot_exponents(ax, perceptron_exps: pd.DataFrame, lazy_ex: dict):
     ax.set_xticks(x, ["δ (against T)", "γ (against P)", "b (t*/T against P)"])
     ax.set_ylabel("fitted exponent (95 % interval)")
     ax.legend(fontsize="x-small")
+
+
+def plot_perceptron_by_d(axes, by_d: pd.DataFrame):
+    """(a) γ and δ against d, one colour per χ, with the theory; (b) the plateau of ‖u⊥‖/(T√d) against d."""
+    for i, (chi, g) in enumerate(by_d.groupby("chi")):
+        color = plots.PALETTE[i]
+        n_P = sorted({int(n) for n in g["n_P"]})
+        axes[0].errorbar(g["d"], g["gamma"], yerr=1.96 * g["gamma_se"], fmt="o-", color=color, capsize=3,
+                         label=f"γ, χ = {chi:g} ({'–'.join(map(str, n_P[::max(1, len(n_P) - 1)]))} P values)")
+        axes[0].errorbar(g["d"], g["delta"], yerr=1.96 * g["delta_se"], fmt="s--", color=color, capsize=3,
+                         markerfacecolor="white", label=f"δ, χ = {chi:g}")
+        axes[0].axhline(1 / (1 + chi), color=color, linestyle=":", linewidth=1.2)
+        label = f"χ = {chi:g}: mean, min–max"
+        if len(g) > 1:
+            axes[1].fill_between(g["d"], g["perp_scaled_min"], g["perp_scaled_max"], color=color, alpha=0.2)
+            axes[1].plot(g["d"], g["perp_scaled_mean"], "o-", color=color, label=label)
+        else:                                                   # one dimension: the range as an error bar
+            mean = g["perp_scaled_mean"].to_numpy()
+            axes[1].errorbar(g["d"], mean, yerr=[mean - g["perp_scaled_min"].to_numpy(),
+                                                 g["perp_scaled_max"].to_numpy() - mean],
+                             fmt="o", color=color, capsize=3, label=label)
+    axes[0].axhline(1.0, color=plots.COLORS["theory"], linestyle=":", linewidth=1.2)
+    axes[0].set_ylabel("fitted exponent (95 % interval)")
+    axes[0].set_title("Exponents against d (dotted: δ = 1 and γ = 1/(1+χ))")
+    axes[1].set_ylabel("‖u⊥‖/(T√d), runs with Tα ≥ 64")
+    axes[1].set_title("The uninformative weights scale as T√d")
+    for ax in axes:
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("input dimension d")
+        ax.legend(fontsize="x-small")
