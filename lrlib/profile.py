@@ -117,8 +117,8 @@ def generator(base: int, dev: torch.device | str = "cpu") -> torch.Generator:
 
 
 def git_commit() -> str:
-    """The checkout's commit (``+dirty`` if tracked files other than stored results changed); outside a git checkout ``LRLIB_COMMIT``
-    (validated as a hexadecimal hash, ``+copy`` appended), else ``"unknown"``."""
+    """The checkout's commit (``+dirty`` if tracked files other than stored results changed); outside a git
+    checkout ``LRLIB_COMMIT`` (validated as a hexadecimal hash, ``+copy`` appended), else ``"unknown"``."""
     try:
         out = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=REPO_ROOT, capture_output=True,
                              text=True, timeout=5)
