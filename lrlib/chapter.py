@@ -28,7 +28,20 @@ class ChapterRun:
     device: torch.device
     store: Store
     notice: str = ""
+    part_scales: dict[str, str] = field(default_factory=dict)    # part -> scale shown, where parts differ
     started: float = field(default_factory=time.perf_counter)
+
+    def _scale_cell(self) -> str:
+        if len(set(self.part_scales.values())) > 1:
+            by_scale = {s: [p for p, v in self.part_scales.items() if v == s] for s in ("paper", "smoke")}
+            return "; ".join(f"`{s}` for {', '.join(parts)}" for s, parts in by_scale.items() if parts)
+        return f"`{self.scale}`" + ("" if self.scale == self.requested_scale
+                                    else f" (asked for `{self.requested_scale}`)")
+
+    def _stores(self) -> str:
+        if len(set(self.part_scales.values())) > 1:
+            return f"paper parts: `{default_store('paper').root}`; smoke parts: `{self.store.root}`"
+        return f"store: `{self.store.root}`"
 
     def _repr_markdown_(self) -> str:
         rows = [
@@ -36,9 +49,8 @@ class ChapterRun:
             "",
             "| setting | value |",
             "|---|---|",
-            f"| scale (`LRLIB_PROFILE`) | `{self.scale}`" + ("" if self.scale == self.requested_scale
-                                                         else f" (asked for `{self.requested_scale}`)") + " |",
-            f"| results | `{profile.results_mode()}` (store: `{self.store.root}`) |",
+            f"| scale (`LRLIB_PROFILE={self.requested_scale}`) | {self._scale_cell()} |",
+            f"| results | `{profile.results_mode()}` ({self._stores()}) |",
             f"| seed offset (`LRLIB_SEED`) | {profile.seed_offset()} |",
             f"| device (this session) | {profile.device_name(self.device)} |",
             f"| torch | {torch.__version__} |",
@@ -58,11 +70,12 @@ def start(title: str, *, paper_results_stored: bool, parts: Mapping[str, bool] |
     are stored, so that a book page that shows some parts at paper scale and others at smoke scale says so.
     """
     requested = profile.profile()
-    scale, notice = requested, ""
+    scale, notice, part_scales = requested, "", {}
     if requested == "paper" and profile.results_mode() == "stored" and not paper_results_stored:
         scale = "smoke"
         stored = [name for name, ok in (parts or {}).items() if ok]
         missing = [name for name, ok in (parts or {}).items() if not ok]
+        part_scales = {name: "paper" if ok else "smoke" for name, ok in (parts or {}).items()}
         if stored:
             notice = (f"Only some of this chapter's paper-scale results are stored with the book yet. Shown at "
                       f"**paper scale**: {', '.join(stored)}. Shown at **smoke scale**, computed while the book was "
@@ -75,7 +88,7 @@ def start(title: str, *, paper_results_stored: bool, parts: Mapping[str, bool] |
     profile.configure_threads()
     plots.use_book_style()
     return ChapterRun(title=title, scale=scale, requested_scale=requested, device=profile.device(),
-                      store=default_store(scale), notice=notice)
+                      store=default_store(scale), notice=notice, part_scales=part_scales)
 
 
 def provenance_table(entries: dict[str, Entry]) -> pd.DataFrame:

@@ -21,6 +21,8 @@ COLORS = {
     "paper": PALETTE[3],      # red: the paper's reported value
     "diverged": "#444444",
 }
+#: cells of a phase diagram above its colour range
+OVER_COLOR = "#bdbdbd"
 
 
 def use_book_style() -> None:
@@ -74,15 +76,24 @@ def paper_value(ax, value: float, *, label: str = "paper", axis: str = "y", **kw
 
 def phase_diagram(ax, x: Sequence[float], y: Sequence[float], z: np.ndarray, *, xlabel: str, ylabel: str,
                   cbar_label: str, mask: np.ndarray | None = None, mask_label: str = "diverged",
-                  log: bool = False, cmap: str = "viridis"):
-    """A heat map over a log2 grid (z has shape [len(y), len(x)]); masked cells hatched and labelled."""
+                  log: bool = False, cmap: str = "viridis", clim: tuple[float, float] | None = None,
+                  over_label: str = "above the colour range"):
+    """A heat map over a log2 grid (z has shape [len(y), len(x)]); masked cells hatched and labelled.
+
+    ``clim``: the colour range; cells above it are drawn in grey (``over_label`` in the legend, an arrow on the
+    colour bar), never in the top colour of the range."""
     z = np.asarray(z, dtype=float)
     if z.shape != (len(y), len(x)):
         raise ValueError(f"z must have shape ({len(y)}, {len(x)}), got {z.shape}")
     lx, ly = np.log2(np.asarray(x, float)), np.log2(np.asarray(y, float))
-    norm = mpl.colors.LogNorm() if log else None
     shown = np.ma.masked_where(~np.isfinite(z) if mask is None else (mask | ~np.isfinite(z)), z)
-    mesh = ax.pcolormesh(_edges(lx), _edges(ly), shown, cmap=cmap, norm=norm, shading="flat")
+    over = clim is not None and bool((shown > clim[1]).any())
+    colors = mpl.colormaps[cmap].with_extremes(over=OVER_COLOR) if over else mpl.colormaps[cmap]
+    vmin, vmax = clim if clim is not None else (None, None)
+    norm = mpl.colors.LogNorm(vmin, vmax) if log else mpl.colors.Normalize(vmin, vmax)
+    mesh = ax.pcolormesh(_edges(lx), _edges(ly), shown, cmap=colors, norm=norm, shading="flat")
+    if over:
+        ax.add_patch(mpl.patches.Rectangle((0, 0), 0, 0, facecolor=OVER_COLOR, label=over_label))
     if mask is not None and mask.any():
         ex, ey = _edges(lx), _edges(ly)
         for i, j in zip(*np.nonzero(mask)):
@@ -92,7 +103,7 @@ def phase_diagram(ax, x: Sequence[float], y: Sequence[float], z: np.ndarray, *, 
                                            label=mask_label))
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.figure.colorbar(mesh, ax=ax, label=cbar_label)
+    ax.figure.colorbar(mesh, ax=ax, label=cbar_label, extend="max" if over else "neither")
     return mesh
 
 

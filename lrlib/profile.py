@@ -160,7 +160,8 @@ def device_name(dev: torch.device | None = None) -> str:
         return torch.cuda.get_device_name(dev)
     if dev.type == "mps":
         return "Apple MPS"
-    return f"CPU ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"
+    threads = torch.get_num_threads()
+    return f"CPU ({platform.processor() or platform.machine()}, {threads} thread{'s' if threads != 1 else ''})"
 
 
 def provenance(wall_time_s: float | None = None, dev: torch.device | None = None, scale: str | None = None) -> dict:

@@ -34,3 +34,4 @@ def test_partly_stored_chapter_names_each_part_and_its_scale(monkeypatch, tmp_pa
     run = chapter.start("Chapter X", paper_results_stored=False, parts={"the perceptron": True, "the network": False})
     assert run.scale == "smoke"
     assert "**paper scale**: the perceptron" in run.notice and "built: the network" in run.notice
+    assert "| `paper` for the perceptron; `smoke` for the network |" in run._repr_markdown_()

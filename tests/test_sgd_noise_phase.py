@@ -229,3 +229,10 @@ def test_perceptron_exponents_by_d_recover_planted_laws():
         assert row["b"] == pytest.approx(2.0 if chi == 1 else 1.5)
         assert row["perp_scaled_mean"] == pytest.approx(0.3 if chi == 1 else 0.2)
         assert row["perp_scaled_min"] == pytest.approx(row["perp_scaled_max"])
+
+
+def test_perceptron_noise_cost_compares_noisy_runs_with_the_smallest_temperature():
+    table = pd.DataFrame({"chi": [1.0] * 4 + [3.0] * 4, "T_alpha": [0.5, 8.0, 64.0, 128.0] * 2,
+                          "test_error": [0.01, 0.5, 0.02, 0.04, 0.001, 0.5, 0.01, 0.02]})
+    cost = M.perceptron_noise_cost(table)
+    assert cost[1.0] == pytest.approx(3.0) and cost[3.0] == pytest.approx(15.0)

@@ -238,6 +238,14 @@ def perceptron_exponents(table: pd.DataFrame, *, d: int | None = None) -> pd.Dat
     return pd.DataFrame(rows)
 
 
+def perceptron_noise_cost(table: pd.DataFrame) -> pd.Series:
+    """Per χ: the mean test error of the noise-dominated runs (Tα ≥ 64) over that of the runs at the smallest
+    Tα (the most gradient-descent-like), both averaged over P and seeds: how much noise costs the perceptron."""
+    smallest = table[table["T_alpha"] == table["T_alpha"].min()].groupby("chi")["test_error"].mean()
+    noisy = table[table["T_alpha"] >= NOISE_DOMINATED].groupby("chi")["test_error"].mean()
+    return (noisy / smallest).rename("error ratio")
+
+
 def perceptron_exponents_by_d(table: pd.DataFrame) -> pd.DataFrame:
     """:func:`perceptron_exponents` for every dimension d, plus the plateau of ‖u⊥‖/(T√d) (mean, min, max over
     the runs with Tα ≥ 64): one row per (χ, d). The theory's laws carry no d beyond the √d in the scaling."""

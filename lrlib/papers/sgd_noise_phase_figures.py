@@ -37,17 +37,18 @@ def plot_plane(ax, table: pd.DataFrame, value: str, label: str, *, log: bool = F
 
     Cells where a seed diverged are blank and hatched ×; cells where a seed hit the step cap without fitting are
     dotted (they keep their colour). The colour range is that of the cells where every seed fitted; larger
-    values (e.g. blown-up, unfitted runs) are shown in the top colour.
+    values (e.g. blown-up, unfitted runs) are grey.
     """
     alphas, temps, m = cell_means(table, value)
     div, unf = status_masks(table)
     z = m.to_numpy(float)
-    mesh = plots.phase_diagram(ax, alphas, temps, z, xlabel="initialisation scale α (log₂ axis)",
-                               ylabel="temperature T = dt/(B·h) (log₂ axis)", cbar_label=label, mask=div,
-                               mask_label="diverged (≥ 1 seed; error counted as 1)", log=log)
     good = z[~div & ~unf & np.isfinite(z) & ((z > 0) if log else True)]
-    if good.size:                       # the colour range of the fitted cells; unfitted ones may lie above it
-        mesh.set_clim(good.min(), good.max())
+    # the colour range of the fitted cells: unfitted ones above it (e.g. at chance) are grey, not its top colour
+    clim = (float(good.min()), float(good.max())) if good.size else None
+    plots.phase_diagram(ax, alphas, temps, z, xlabel="initialisation scale α (log₂ axis)",
+                        ylabel="temperature T = dt/(B·h) (log₂ axis)", cbar_label=label, mask=div,
+                        mask_label="diverged (≥ 1 seed; error counted as 1)", log=log, clim=clim,
+                        over_label="grey: above the range of the fitted cells")
     lx, ly = plots._edges(np.log2(alphas)), plots._edges(np.log2(temps))
     _hatch_cells(ax, lx, ly, div, "xx")
     if unf.any():
@@ -73,9 +74,13 @@ def _per_seed(table: pd.DataFrame, x: str, value: str) -> tuple[np.ndarray, np.n
 
 
 def plot_lazy(axes, table: pd.DataFrame, tc: pd.DataFrame | None = None):
-    """Lazy regime against T, one curve per P: test error, relative weight change, t* (seeds as bands)."""
+    """Lazy regime against T, one curve per P: test error, relative weight change, t* (seeds as bands).
+
+    Runs that diverged are left out, and so are the T values where more than half of a P's seeds diverged (as in
+    the T_c rule): a mean over the one or two surviving seeds there is not the same quantity."""
     colors = plots.PALETTE
-    ok = table[table["status"] != "diverged"]
+    mostly = table.groupby(["P", "T"])["status"].transform(lambda s: (s == "diverged").mean() > 0.5)
+    ok = table[(table["status"] != "diverged") & ~mostly]
     for i, (P, g) in enumerate(ok.groupby("P")):
         for ax, value in zip(axes, ("test_error", "rel_weight_change", "t_star")):
             T, vals = _per_seed(g, "T", value)
@@ -97,7 +102,7 @@ def plot_lazy(axes, table: pd.DataFrame, tc: pd.DataFrame | None = None):
 def plot_tc(ax, fit: dict):
     """T_c against P on log-log axes, with the fitted power law."""
     tc = fit["tc"].dropna()
-    ax.plot(tc["P"], tc["T_c"], "o", color=plots.COLORS["ours"], label="T_c(P), rule of tc_rule")
+    ax.plot(tc["P"], tc["T_c"], "o", color=plots.COLORS["ours"], label="T_c(P), by the rule in the text")
     if np.isfinite(fit["a"]):
         P = np.geomspace(tc["P"].min(), tc["P"].max(), 20)
         c = np.exp(np.mean(np.log(tc["T_c"]) + fit["a"] * np.log(tc["P"])))
@@ -159,7 +164,7 @@ def plot_perceptron(axes, table: pd.DataFrame, exps: pd.DataFrame, d: int):
         per = g.groupby(["seed", "T_alpha"], as_index=False)["test_error"].mean()
         Ta, vals = _per_seed(per, "T_alpha", "test_error")
         plots.seed_band(f, Ta, vals, label=f"χ = {chi:g} (mean over P)", color=col)
-    a.axhspan(0.12, 0.5, color=plots.COLORS["theory"], alpha=0.15, label="band of claim S1")
+    a.axhspan(0.12, 0.5, color=plots.COLORS["theory"], alpha=0.15, label="band of claim S1 (smoke scale)")
     a.axvline(NOISE_DOMINATED, color=plots.COLORS["theory"], linestyle=":", linewidth=1)
     for ax in (a, f):
         ax.set_xscale("log", base=2)
@@ -177,8 +182,9 @@ def plot_perceptron(axes, table: pd.DataFrame, exps: pd.DataFrame, d: int):
     dd.set_ylabel("u∥ (runs with Tα ≥ 64)")
     e.set_ylabel("test error  (mean over Tα ≥ 64)")
     f.set_ylabel("test error")
-    for ax in axes.ravel():
+    for letter, ax in zip("abcdef", axes.ravel()):
         ax.legend(fontsize="xx-small")
+        ax.set_title(f"({letter})", loc="left", fontweight="bold")
 
 
 def plot_exponents(ax, perceptron_exps: pd.DataFrame, lazy_ex: dict):
