@@ -109,7 +109,8 @@ def best_lr(table: pd.DataFrame) -> float:
 
 
 def curves(table: pd.DataFrame, lr: float, column: str) -> tuple[np.ndarray, np.ndarray]:
-    """Steps and a [seeds, checkpoints] array of ``column`` for one learning rate (NaN after a member stops)."""
+    """Evaluation steps and a [seeds, evaluations] array of ``column`` for one learning rate (NaN after a member
+    stops)."""
     rows = table[(table["lr"] == lr) & ~table["final"]]
     wide = rows.pivot_table(index="seed", columns="step", values=column, dropna=False)
     return wide.columns.to_numpy(), wide.to_numpy()
