@@ -120,8 +120,9 @@ NETWORK = Network()
 
 def scales_table() -> pd.DataFrame:
     """Both scales side by side (one column each), for the chapter's first table."""
-    return pd.DataFrame({name: {k: (str(v) if isinstance(v, tuple) else v) for k, v in asdict(s).items()}
-                         for name, s in SCALES.items()})
+    def shown(v):
+        return "(" + ", ".join(f"{x:g}" for x in v) + ")" if isinstance(v, tuple) else v
+    return pd.DataFrame({name: {k: shown(v) for k, v in asdict(s).items()} for name, s in SCALES.items()})
 
 
 # ============================================================================================= data model
@@ -575,6 +576,17 @@ def sweep_summary(entry: Entry, by: tuple[str, ...] = ("lr_ratio",)) -> pd.DataF
     counts = pm.groupby(list(by)).agg(seeds=("seed_id", "count"),
                                       diverged=("stop_reason", lambda r: int((r == "diverged").sum())))
     return counts.join(out).reset_index()
+
+
+def clean_separation(entry: Entry, small_lr: float, large_lr: float) -> list[float]:
+    """The noise ratios of the noise-window sweep where the two learning rates separate cleanly: every seed of the
+    large learning rate that did not diverge reaches weak-only accuracy 0.9 and the small learning rate's mean stays
+    at most 0.75 (the thresholds of claims 1 and 2). For the noise-window figure and prose; not a claim."""
+    summary = sweep_summary(entry, by=("noise_to_weak", "lr_ratio"))
+    small = summary[np.isclose(summary["lr_ratio"], small_lr)].set_index("noise_to_weak")
+    large = summary[np.isclose(summary["lr_ratio"], large_lr)].set_index("noise_to_weak")
+    return [float(r) for r in small.index
+            if r in large.index and large.at[r, "weak_test_min"] >= 0.9 and small.at[r, "weak_test_mean"] <= 0.75]
 
 
 def mixed_test_table(entry: Entry) -> pd.DataFrame:

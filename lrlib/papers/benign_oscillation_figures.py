@@ -11,8 +11,8 @@ import torch
 
 from ..store import Entry
 from .benign_oscillation import (DATA_MODEL, K_TOUCHES_ZERO, LR_NAMES, NETWORK, OSCILLATION_DELTA, SCALES, DataModel,
-                                 PatchData, _members, curves, map_orbit, map_summary, min_over_classes, orbit_bounds,
-                                 per_member, sweep_summary, weak_growth_per_step)
+                                 PatchData, _members, clean_separation, curves, map_orbit, map_summary,
+                                 min_over_classes, orbit_bounds, per_member, sweep_summary, weak_growth_per_step)
 
 
 def _lr_colors():
@@ -82,8 +82,9 @@ def figure_map(ks=None, dm: DataModel = DATA_MODEL, budget: int | None = None):
         a.axvline(1.0, color=COLORS["paper"], linestyle=":", linewidth=1.2)
         a.axvline(K_TOUCHES_ZERO, color=COLORS["paper"], linestyle=":", linewidth=1.2)
     ax.text(1.0, 1.72, " η*", color=COLORS["paper"], va="top", fontsize=8)
-    ax.text(K_TOUCHES_ZERO, 1.72, "reaches 0 from\nk = 3√3/2 − 1 ", color=COLORS["paper"], va="top", ha="right",
-            fontsize=8)
+    ax.annotate("reaches 0 from\nk = 3√3/2 − 1", xy=(K_TOUCHES_ZERO, 1.69), xytext=(1.43, 1.72), va="top",
+                ha="right", color=COLORS["paper"], fontsize=8,        # in the empty corner above the orbit's bound
+                arrowprops={"arrowstyle": "->", "color": COLORS["paper"], "linewidth": 0.8})
     ax.set(xlabel="k = η/η*", ylabel="y·f on a strong point", ylim=(-0.03, 1.75),
            title="A strong point settles for k < 1, oscillates above")
     ax.legend(loc="lower left", fontsize=8)
@@ -208,10 +209,10 @@ def figure_lr_sweep(entry: Entry):
     ax.plot(summary["lr_ratio"], summary["weak_test_mean"], color=COLORS["ours"],
             label="mean over seeds that did not diverge")
     bx.scatter(pm.loc[ok, "lr_ratio"] + jitter[ok], pm.loc[ok, "oscillation_fraction"], color=COLORS["ours"],
-               alpha=0.6, s=18, label="measured (first half of training), one seed")
+               alpha=0.6, s=18, label="training (first half), one seed")
     ks = np.linspace(0.1, 1.75, 331)
     bx.plot(ks, map_summary(ks, steps=4000)["oscillating steps"], color=COLORS["theory"],
-            label="1-D map: share of its orbit with |f − 1| ≥ 0.2")
+            label="1-D map: share of orbit with |f − 1| ≥ 0.2")
     for a in (ax, bx):
         for k, text in ((1.0, "η*"), (1.6, "1.6 η*")):
             a.axvline(k, color=COLORS["paper"], linestyle=":", linewidth=1.2)
@@ -221,7 +222,7 @@ def figure_lr_sweep(entry: Entry):
     bx.set(ylabel=f"fraction of strong steps with |y·f − 1| ≥ {OSCILLATION_DELTA}",
            title="Oscillation: measured in training and in the 1-D map")
     ax.legend(fontsize=8, loc="upper left")
-    bx.legend(fontsize=8, loc="upper left")
+    bx.legend(fontsize=8, loc="center left")                 # the upper left holds the η* label
     return fig
 
 
@@ -245,13 +246,23 @@ def figure_noise_window(entry: Entry):
                 label=f"{LR_NAMES[name]}, η = {r:g} η* (mean; dots: seeds)")
     ax.axvline(DATA_MODEL.noise_to_weak, color="black", linestyle=":", linewidth=1)
     ax.text(DATA_MODEL.noise_to_weak, 1.03, " the chapter's setting", fontsize=8)
-    dm = DATA_MODEL
-    ax.axvspan(dm.n_weak, dm.n, color="#eeeeee", zorder=0,
-               label=f"the spec's rough window n_weak < E‖ξ‖²/‖v‖² < n ({dm.n_weak} to {dm.n})")
+    clean = clean_separation(entry, s.small_lr, s.large_lr)
+    ratios = sorted(pm["noise_to_weak"].unique())
+    runs = []                                   # the clean ratios, grouped into runs of neighbours in the sweep
+    for i, r in enumerate(ratios):
+        if r in clean:
+            if runs and ratios.index(runs[-1][-1]) == i - 1:
+                runs[-1].append(r)
+            else:
+                runs.append([r])
+    for i, run in enumerate(runs):              # shaded a third of an octave beyond the outer clean ratios
+        ax.axvspan(run[0] / 2 ** (1 / 3), run[-1] * 2 ** (1 / 3), color="#eeeeee", zorder=0,
+                   label=None if i else "clean separation: every large-LR seed ≥ 0.9, small-LR mean ≤ 0.75")
     ax.set_xscale("log")
     ax.set_xticks(list(s.noise_ratios), [f"{r:g}" for r in s.noise_ratios])
     ax.minorticks_off()
     ax.set( xlabel="noise energy E‖ξ‖² / ‖v‖²", ylabel="final weak-only test accuracy",
-           ylim=(0.4, 1.07), title="The clean separation lives in a window of noise energy")
+           ylim=(0.4, 1.07), title="Where the two learning rates separate cleanly (shaded)" if clean
+           else "No noise energy separates the two learning rates cleanly")
     ax.legend(fontsize=8, loc="lower left")
     return fig
