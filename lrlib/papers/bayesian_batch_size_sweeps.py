@@ -251,7 +251,7 @@ class SweepRun:
     notice: str = ""
 
     def _repr_markdown_(self) -> str:
-        text = f"**Batch-size sweeps (figures 4-7):** scale `{self.scale}`, store `{self.store.root}`."
+        text = f"**Batch-size sweeps (Figs. 4–7):** scale `{self.scale}`, store `{self.store.root}`."
         return text + (f"\n\n> **Note.** {self.notice}" if self.notice else "")
 
 
@@ -262,10 +262,10 @@ def start(run) -> SweepRun:
     if run.scale == "paper" and profile.results_mode() == "stored" and not results_stored(run.store, "paper"):
         return SweepRun("smoke", default_store("smoke"),
                         "The paper-scale batch-size sweeps are not stored with the book yet (they need a GPU: about "
-                        "10^6 SGD steps of a 784-800-10 net). Figures 4-7 and their claims therefore show the "
+                        "10^6 SGD steps of a 784-800-10 net). Figs. 4–7 and their claims therefore show the "
                         "**smoke-scale** sweeps (scikit-learn digits, a 64-128-10 net), computed while the book was "
-                        "built, while figures 1-3 show the stored paper-scale evidence results. Run the notebook with `LRLIB_PROFILE=paper` "
-                        "on a CUDA machine to compute them.")
+                        "built, while Figs. 1–3 show the stored paper-scale evidence results. Run the notebook "
+                        "with `LRLIB_PROFILE=paper` on a CUDA machine to compute them.")
     return SweepRun(run.scale, run.store)
 
 
@@ -405,6 +405,14 @@ def _plain_log_labels(ax, axis: str = "y") -> None:
         lambda v, _: f"{v:g}" if f"{v:g}"[0] in "25" else ""))
 
 
+def _legend_below(ax, legend_kw: dict | None) -> None:
+    """The legend under the axes (two columns if it has more than three entries), clear of the data at any
+    scale; ``legend_kw`` overrides."""
+    ncol = 1 if len(ax.get_legend_handles_labels()[1]) <= 3 else 2
+    ax.legend(**({"fontsize": "small", "loc": "upper center", "bbox_to_anchor": (0.5, -0.17), "ncol": ncol}
+                 | (legend_kw or {})))
+
+
 def plot_accuracy_vs_batch(ax, table: pd.DataFrame, by: str, label, *, palette: str = "rocket_r") -> None:
     """Final test accuracy against B, one seed band per value of ``by``; B_opt marked with a triangle."""
     import seaborn as sns
@@ -434,9 +442,27 @@ def bopt_per_seed(table: pd.DataFrame, by: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def plot_bopt(ax, table: pd.DataFrame, by: str, slope_band, *, xlabel: str, x_of=lambda v: v) -> None:
-    """B_opt against x(by) on log-log axes: the seed-mean estimate (filled: interior; open: grid edge), each
-    seed's own estimate (small points), the fitted slope with its bootstrap band, and the slope-1 theory line."""
+def _edge_bounds(ax, x, y, edge, color, what: str) -> None:
+    """Grid-edge values as unconnected open triangles pointing where the true value may lie: ▽ at most, △ at least.
+
+    ``what``: "b" (B_opt itself: a low edge bounds it from above) or "g" (g_opt ~ 1/B_opt: from below).
+    """
+    for side in ("low", "high"):
+        sel = edge == side
+        if not sel.any():
+            continue
+        at_most = (side == "low") == (what == "b")
+        symbol = "≤" if at_most else "≥"
+        name = "B_opt" if what == "b" else "g_opt"
+        ax.plot(x[sel], y[sel], "v" if at_most else "^", markerfacecolor="white", color=color, markersize=8,
+                linestyle="none", label=f"{name} {symbol} this (grid edge; not fitted)")
+
+
+def plot_bopt(ax, table: pd.DataFrame, by: str, slope_band, *, xlabel: str, x_of=lambda v: v,
+              legend_kw: dict | None = None) -> None:
+    """B_opt against x(by) on log-log axes: the seed-mean estimate (filled: interior; an open triangle: a bound,
+    at the grid's edge), each seed's own estimate (small points), the fitted slope with its bootstrap band, and
+    the slope-1 theory line. The legend goes under the axes; ``legend_kw`` overrides its ``ax.legend`` arguments."""
     from .. import plots
     slope, band, _ = slope_band
     bopt = bopt_table(table, by)
@@ -447,8 +473,7 @@ def plot_bopt(ax, table: pd.DataFrame, by: str, slope_band, *, xlabel: str, x_of
     y = bopt["b_opt"].to_numpy(float)
     inner = bopt["interior"].to_numpy(bool)
     ax.plot(x[inner], y[inner], "o", color=color, label="B_opt of the seed-mean curve")
-    if (~inner).any():
-        ax.plot(x[~inner], y[~inner], "o", markerfacecolor="white", color=color, label="at the grid's edge (not fitted)")
+    _edge_bounds(ax, x, y, bopt["edge"].to_numpy(), color, "b")
     if inner.sum() >= 2 and np.isfinite(slope):
         xs = np.geomspace(x[inner].min(), x[inner].max(), 20)
         lx, ly = np.log(x[inner]).mean(), np.log(y[inner]).mean()
@@ -463,11 +488,13 @@ def plot_bopt(ax, table: pd.DataFrame, by: str, slope_band, *, xlabel: str, x_of
     _plain_log_labels(ax)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("optimum batch size B_opt (examples)")
-    ax.legend(fontsize="small")
+    _legend_below(ax, legend_kw)
 
 
-def plot_noise_scale(ax, table: pd.DataFrame, by: str, *, xlabel: str, x_of=lambda v: v) -> None:
-    """g_opt = eps N / (B_opt (1 - m)) against x(by): the seed-mean estimate and each seed's own."""
+def plot_noise_scale(ax, table: pd.DataFrame, by: str, *, xlabel: str, x_of=lambda v: v,
+                     legend_kw: dict | None = None) -> None:
+    """g_opt = eps N / (B_opt (1 - m)) against x(by): the seed-mean estimate (joined over interior optima only)
+    and each seed's own; an optimum at the grid's edge is drawn as an unconnected bound (open triangle)."""
     from .. import plots
     bopt = bopt_table(table, by)
     keys = [by] + [c for c in ("lr", "momentum", "n_train") if c != by]
@@ -478,15 +505,13 @@ def plot_noise_scale(ax, table: pd.DataFrame, by: str, *, xlabel: str, x_of=lamb
     ax.plot([x_of(v) for v in seeds[by]], g_seed, ".", color=color, alpha=0.35, label="each seed")
     x = np.array([x_of(v) for v in bopt[by]], dtype=float)
     inner = bopt["interior"].to_numpy(bool)
-    ax.plot(x, bopt["g_opt"], "-", color=color)
-    ax.plot(x[inner], bopt["g_opt"][inner], "o", color=color, label="seed-mean curve")
-    if (~inner).any():
-        ax.plot(x[~inner], bopt["g_opt"][~inner], "o", markerfacecolor="white", color=color,
-                label="B_opt at the grid's edge (a bound)")
+    g = bopt["g_opt"].to_numpy(float)
+    ax.plot(x[inner], g[inner], "o-", color=color, label="seed-mean curve")
+    _edge_bounds(ax, x, g, bopt["edge"].to_numpy(), color, "g")
     ax.set_xscale("log")
     ax.set_yscale("log")
     _ticks_at(ax, [x_of(v) for v in bopt[by]])
     _plain_log_labels(ax)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("g_opt = εN/(B_opt(1 − m))")
-    ax.legend(fontsize="small")
+    _legend_below(ax, legend_kw)
