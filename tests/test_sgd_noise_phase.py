@@ -236,3 +236,9 @@ def test_perceptron_noise_cost_compares_noisy_runs_with_the_smallest_temperature
                           "test_error": [0.01, 0.5, 0.02, 0.04, 0.001, 0.5, 0.01, 0.02]})
     cost = M.perceptron_noise_cost(table)
     assert cost[1.0] == pytest.approx(3.0) and cost[3.0] == pytest.approx(15.0)
+
+
+def test_seed_sets_follow_lrlib_seed_unless_an_offset_is_given(monkeypatch):
+    monkeypatch.setenv("LRLIB_SEED", "7")
+    assert M.seeds(3) == [7, 8, 9]
+    assert M.seeds(3, M.LAZY_CHECK_OFFSET) == [100, 101, 102]

@@ -35,6 +35,11 @@ def _ch3_sweeps():
     S.sweep_results(default_store("paper"), "paper")
 
 
+def _ch5_lazy_check():
+    from . import sgd_noise_phase as M
+    M.lazy_results("paper", default_store("paper"), seed_offset=M.LAZY_CHECK_OFFSET)
+
+
 def _ch5(part: str):
     def run():
         from . import sgd_noise_phase as M
@@ -48,6 +53,7 @@ PARTS = {
     "ch3-evidence": _ch3_evidence,
     "ch5-perceptron": _ch5("perceptron"),
     "ch5-lazy": _ch5("lazy"),
+    "ch5-lazy-check": _ch5_lazy_check,  # the lazy sweep again with seeds 100..104
     "ch5-phase": _ch5("phase"),       # needs a GPU: 3,224 networks of up to 10^5 steps
     "ch3-sweeps": _ch3_sweeps,        # needs a GPU: 855 networks, ~4.5e14 FLOP
 }
