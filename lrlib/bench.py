@@ -251,7 +251,8 @@ def run(workloads: list[str], *, dev: torch.device, seconds: float, precisions: 
 
 
 def _print(results: dict) -> None:
-    print(f"lrlib.bench on {results['device']}; torch {results['torch']}, {results['threads']} threads; "
+    threads = f"{results['threads']} thread{'s' if results['threads'] != 1 else ''}"
+    print(f"lrlib.bench on {results['device']}; torch {results['torch']}, {threads}; "
           f"load average {results['load_average_before'][0]:.1f} before, {results['load_average_after'][0]:.1f} "
           f"after, on {results['cpu_count']} cores (other processes slow both methods, the loop more)")
     for precision, peak in results["peaks"].items():
