@@ -633,16 +633,17 @@ def lazy_summary(table: pd.DataFrame, tc: pd.DataFrame) -> pd.DataFrame:
     seed-mean error of a T where no seed diverged and its T, the median steps to fit at the smallest T, and the
     smallest T at which a seed diverged."""
     rows = []
+    tc = tc.set_index("P")
     for P, g in table.groupby("P"):
         by_T = g.groupby("T")
         stable = by_T["status"].apply(lambda s: bool((s != "diverged").all()))
         error = by_T["test_error"].mean()[stable]
         diverged = stable.index[~stable.to_numpy()]
         smallest = g[g["T"] == g["T"].min()]
-        rows.append({"P": P, "plateau_error": float(tc.set_index("P").at[P, "plateau_error"]),
-                     "T_c": float(tc.set_index("P").at[P, "T_c"]),
+        plateau = float(tc.at[P, "plateau_error"])
+        rows.append({"P": P, "plateau_error": plateau, "T_c": float(tc.at[P, "T_c"]),
                      "lowest_error": float(error.min()), "T_lowest": float(error.idxmin()),
-                     "change_vs_plateau": float(error.min() / tc.set_index("P").at[P, "plateau_error"] - 1),
+                     "change_vs_plateau": float(error.min() / plateau - 1),
                      "steps_smallest_T": float(smallest["steps"].median()),
                      "first_T_diverged": float(diverged.min()) if len(diverged) else float("nan")})
     return pd.DataFrame(rows)
