@@ -1,6 +1,6 @@
 """Benchmark: the ensemble engine against a per-model PyTorch loop on the same work (not a unit test).
 
-    python -m lrlib.bench                 # both default workloads on the default device, fp32
+    python -m lrlib.bench                 # the three workloads on the default device, fp32
     python -m lrlib.bench --json out.json # also write every figure
     python -m lrlib.bench --tf32 --bf16   # opt-in precisions (reported as extra rows)
 
@@ -8,6 +8,8 @@ Workloads (the same members, data, batch order and learning rates for both metho
   (a) ``two_layer``: K=64 two-layer 784-256-10 ReLU MLPs, cross-entropy, B=16 (target: >= 3x the loop on 2 CPU cores)
   (b) ``ch5``: the chapter-5 network, 5 hidden layers of width 128, 1/h readout, α-scaled hinge loss, B=16, P=1024,
       K=256 (target on one CUDA GPU: >= 1,000,000 model-steps/s)
+  (c) ``cnn``: K=16 small CNNs on CIFAR-shaped inputs through the autograd path (``FunctionalModel``, torch.func),
+      B=32: what chapters 2 and 4 will rely on
 The loop is one ``nn.Module`` and one ``torch.optim.SGD`` per model, each doing its step in turn; on the device
 it is timed on up to 64 models (its rate does not depend on how many). On CUDA the engine is timed eagerly and
 with CUDA graphs. Achieved fractions use nominal work: 6·B FLOPs per matmul weight (minus the unneeded input
@@ -32,7 +34,7 @@ import torch
 from torch import nn
 
 from . import profile as _profile
-from .models import MLP, alpha_mlp, two_layer
+from .models import MLP, FunctionalModel, alpha_mlp, two_layer
 from .models import activations
 from .train import Data, grid
 from .train.group import Group
@@ -55,7 +57,17 @@ WORKLOADS = {
                       make=lambda: two_layer(784, 256, 10), loss="cross_entropy", K=64, B=16, N=1024, lr=0.01),
     "ch5": dict(label="(b) ch.5 net 784-5x128-1, 1/h readout, alpha hinge, B=16, P=1024, K=256",
                 make=lambda: alpha_mlp(784, 5, 128), loss="hinge", K=256, B=16, N=1024, lr=16.0),
+    "cnn": dict(label="(c) K=16 CNNs on 3x32x32: conv16-pool-conv32-pool-fc10 (torch.func), B=32",
+                make=lambda: FunctionalModel(_small_cnn, input_shape=(3, 32, 32), n_out=10), loss="cross_entropy",
+                K=16, B=32, N=1024, lr=0.01, strategies=("loop", "vmap")),
 }
+
+
+def _small_cnn() -> nn.Module:
+    """A CIFAR-sized CNN of the kind chapters 2 and 4 train (21k parameters)."""
+    return nn.Sequential(nn.Conv2d(3, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Flatten(), nn.Linear(32 * 8 * 8, 10))
 
 
 def _sync(dev: torch.device) -> None:
@@ -87,7 +99,7 @@ def _interleaved(fns: dict[str, Callable[[], int]], seconds: float, dev: torch.d
 
 def _data(spec: dict, dev, dtype) -> Data:
     g = torch.Generator().manual_seed(0)
-    x = torch.randn(spec["N"], 784, generator=g)
+    x = torch.randn(spec["N"], *spec["make"]().input_shape, generator=g)
     if spec["loss"] == "cross_entropy":
         y = torch.randint(0, 10, (spec["N"],), generator=g)
     else:
@@ -134,7 +146,7 @@ class _ScaledMLP(nn.Module):
 def _loop(spec: dict, group: Group, count: int):
     """``count`` nn.Modules with their own SGD optimisers, from the engine's initial weights and batches."""
     model, data = group.model, group.data
-    modules = [_ScaledMLP(model, group.params0, k) for k in range(count)]
+    modules = [_reference_module(model, group.params0, k).to(group.device) for k in range(count)]
     opts = [torch.optim.SGD(mod.parameters(), lr=float(group.h["lr"][k])) for k, mod in enumerate(modules)]
     alpha = group.h["alpha"][:count].tolist()
     f0 = group.f0_train
@@ -170,8 +182,26 @@ def _engine_round(group: Group, steps: int) -> Callable[[], int]:
     return run_round
 
 
-def _work(model: MLP, B: int, itemsize: int) -> tuple[float, float]:
-    """Nominal FLOPs and bytes per model-step."""
+def _reference_module(model, params0: dict, k: int) -> nn.Module:
+    """Member k as a plain nn.Module with the engine's initial weights."""
+    if isinstance(model, FunctionalModel):
+        module = model.make()
+        module.load_state_dict({**{n: p[k].clone() for n, p in params0.items()}, **model.buffers})
+        return module
+    return _ScaledMLP(model, params0, k)
+
+
+def _work(model, B: int, itemsize: int) -> tuple[float, float]:
+    """Nominal FLOPs and bytes per model-step: counted by torch for a forward and backward of one
+    ``FunctionalModel`` member, worked out for the MLPs (no input gradient at the first layer)."""
+    if isinstance(model, FunctionalModel):
+        from torch.utils.flop_counter import FlopCounterMode
+        module = model.make()
+        counter = FlopCounterMode(display=False)
+        with counter:
+            module(torch.randn(B, *model.input_shape)).sum().backward()
+        params = sum(p.numel() for p in module.parameters())
+        return float(counter.get_total_flops()), float(3 * itemsize * params)
     weights = [model.widths[l] * model.widths[l + 1] for l in range(model.trained)]
     flops = 6 * B * sum(weights) - 2 * B * weights[0]
     params = sum(weights) + (sum(model.widths[1:model.trained + 1]) if model.bias else 0)
@@ -224,13 +254,18 @@ def run(workloads: list[str], *, dev: torch.device, seconds: float, precisions: 
             spec = WORKLOADS[name]
             data = _data(spec, dev, dtype)
             flops, nbytes = _work(spec["make"](), spec["B"], torch.tensor([], dtype=dtype).element_size())
-            variants = [("engine", False)] + ([("engine+cuda_graphs", True)] if dev.type == "cuda" else [])
+            variants = [(f"engine ({'member loop' if s == 'loop' else s})", False, s) for s in spec.get("strategies", ())] or [("engine", False, None)]
+            if dev.type == "cuda":
+                variants.append(("engine+cuda_graphs", True, None))
             fns, groups = {}, {}
-            for method, graphs in variants:
-                groups[method] = _group(spec["make"](), data, spec, dtype, dev, graphs)
+            for method, graphs, strategy in variants:
+                model = spec["make"]()
+                if strategy is not None:
+                    model.strategy = strategy
+                groups[method] = _group(model, data, spec, dtype, dev, graphs)
                 fns[method] = _engine_round(groups[method], 16 if graphs else (4 if dev.type == "cpu" else 32))
             count = min(spec["K"], 64 if dev.type == "cuda" else 16)
-            fns["per-model loop"] = _loop(spec, groups["engine"], count)
+            fns["per-model loop"] = _loop(spec, groups[variants[0][0]], count)
             rates = _interleaved(fns, seconds, dev)
             graphs = groups.get("engine+cuda_graphs")
             if graphs is not None and not isinstance(graphs.graphs.graph, torch.cuda.CUDAGraph):
@@ -269,7 +304,7 @@ def _print(results: dict) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lrlib.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--json", metavar="PATH", help="write every figure to this JSON file")
-    parser.add_argument("--workloads", default="two_layer,ch5", help="comma-separated: two_layer, ch5")
+    parser.add_argument("--workloads", default="two_layer,ch5,cnn", help="comma-separated: two_layer, ch5, cnn")
     parser.add_argument("--seconds", type=float, default=None,
                         help="time per method and workload, in 4 alternating slices (default 4, CUDA 2)")
     parser.add_argument("--tf32", action="store_true", help="also measure with TF32 matmuls (CUDA)")

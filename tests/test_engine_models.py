@@ -95,11 +95,12 @@ def test_init_does_not_depend_on_packing_dtype_or_scale():
     assert not torch.equal(packed["w1"][0], packed["w1"][2])
 
 
-def test_functional_model_matches_its_module():
+@pytest.mark.parametrize("strategy", ["vmap", "loop"])
+def test_functional_model_matches_its_module(strategy):
     def make():
         return nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Flatten(), nn.Linear(2 * 3 * 3, 1))
 
-    model = FunctionalModel(make, input_shape=(1, 5, 5))
+    model = FunctionalModel(make, input_shape=(1, 5, 5), strategy=strategy)
     params = model.init([4, 5], dtype=torch.float64)
     x = torch.randn(3, 1, 5, 5, dtype=torch.float64)
     out = model.forward(params, x)
@@ -129,3 +130,8 @@ def test_activation_normalizer(name):
     (grad,) = torch.autograd.grad(activations.value(name, zz).sum(), zz)
     torch.testing.assert_close(activations.derivative(name, zz.detach()), grad)
     torch.testing.assert_close(activations.backward(name, torch.full_like(zz, 2.0), zz.detach()), 2 * grad)
+
+
+def test_functional_model_rejects_unknown_strategy():
+    with pytest.raises(ValueError, match="strategy must be one of .*'auto'.* got 'pmap'"):
+        FunctionalModel(lambda: nn.Linear(3, 1), input_shape=(3,), strategy="pmap")

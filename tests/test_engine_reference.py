@@ -256,11 +256,12 @@ def test_softmax_regression_and_perceptron():
              make_params=_explicit, to_flat=_cat)
 
 
-def test_functional_cnn():
+@pytest.mark.parametrize("strategy", ["vmap", "loop"])
+def test_functional_cnn(strategy):
     def make():
         return nn.Sequential(nn.Conv2d(1, 3, 3), nn.ReLU(), nn.Flatten(), nn.Linear(3 * 4 * 4, 3))
 
-    model = FunctionalModel(make, input_shape=(1, 6, 6), n_out=3)
+    model = FunctionalModel(make, input_shape=(1, 6, 6), n_out=3, strategy=strategy)
     g = torch.Generator().manual_seed(0)
     data = Data(torch.randn(24, 1, 6, 6, generator=g, dtype=torch.float64), torch.randint(0, 3, (24,), generator=g))
 

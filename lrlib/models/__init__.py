@@ -17,8 +17,8 @@ family                      what it is (chapter)
 ``alpha_mlp(d, L, h, ...)`` the α-scaled deep MLP of ch. 5: L hidden layers of width h, 1/√fan_in layers, 1/h or
                             1/√h readout, activation normalised to E φ(z)² = 1, output α·(F(w) − F(w0))
 ``Linear``                  perceptron f = w·x/√d, logistic (one output) or softmax (C outputs) regression
-``FunctionalModel``         any small ``nn.Module`` (e.g. a CNN) through ``torch.func`` (``functional_call`` +
-                            ``vmap``) and autograd: slower, general, and the reference the hand-written ones match
+``FunctionalModel``         any small ``nn.Module`` (e.g. a CNN) through ``torch.func`` (``functional_call``, with
+                            ``vmap`` or a loop over members) and autograd: slower, general
 ==========================  ========================================================================================
 
 Hand-written backward passes (``PatchReLU2``, ``MLP``, ``Linear``) are tested against autograd on the same

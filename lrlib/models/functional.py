@@ -1,7 +1,13 @@
-"""Any small ``nn.Module`` (e.g. a CNN) as an ensemble, through ``torch.func``: ``functional_call`` + ``vmap``.
+"""Any small ``nn.Module`` (e.g. a CNN) as an ensemble, through ``torch.func``: ``functional_call`` over members.
 
 Slower than the hand-written families on tiny models, but general; its backward is autograd
 (``torch.func.vjp``). Buffers (e.g. BatchNorm statistics) are kept fixed at their initial values.
+
+Two ways to run the K members: ``vmap`` (one batched program: convolutions become grouped convolutions) or a
+Python ``loop`` over members. On 2 CPU cores, for K = 16 CNNs on 3×32×32 inputs, the loop ran the forward and
+backward 1.9× faster than vmap (158 against 82 model-steps/s), since CPU libraries run grouped convolutions
+poorly; ``strategy="auto"`` therefore loops on the CPU and uses vmap elsewhere. ``python -m lrlib.bench`` times
+both.
 """
 from __future__ import annotations
 
@@ -14,6 +20,9 @@ from torch import nn
 from .base import EnsembleModel, Noise, Params
 
 
+STRATEGIES = ("auto", "vmap", "loop")
+
+
 class FunctionalModel(EnsembleModel):
     """K copies of the module ``make()`` returns, member k built under ``torch.manual_seed(seed_k)``.
 
@@ -23,6 +32,7 @@ class FunctionalModel(EnsembleModel):
     input_shape : one example's shape, e.g. ``(3, 32, 32)``.
     n_out : outputs per example (1: binary output f [K, B]).
     centered : train on α·(F(w) − F(w0)).
+    strategy : ``"auto"`` (a loop over members on the CPU, vmap elsewhere), ``"vmap"`` or ``"loop"``.
 
     Examples
     --------
@@ -36,7 +46,10 @@ class FunctionalModel(EnsembleModel):
     """
 
     def __init__(self, make: Callable[[], nn.Module], input_shape: Sequence[int], n_out: int = 1, *,
-                 centered: bool = False):
+                 centered: bool = False, strategy: str = "auto"):
+        if strategy not in STRATEGIES:
+            raise ValueError(f"strategy must be one of {STRATEGIES}, got {strategy!r}")
+        self.strategy = strategy
         self.make = make
         self.input_shape = tuple(int(s) for s in input_shape)
         self.n_out = int(n_out)
@@ -71,5 +84,9 @@ class FunctionalModel(EnsembleModel):
         def one(p, xb):
             return torch.func.functional_call(self.module, (p, buffers), (xb,))
 
-        out = torch.func.vmap(one, in_dims=(0, None if shared else 0))(params, x)    # [K, B, ...]
+        if self.strategy == "loop" or (self.strategy == "auto" and x.device.type == "cpu"):
+            K = next(iter(params.values())).shape[0]
+            out = torch.stack([one({n: v[k] for n, v in params.items()}, x if shared else x[k]) for k in range(K)])
+        else:
+            out = torch.func.vmap(one, in_dims=(0, None if shared else 0))(params, x)    # [K, B, ...]
         return out.reshape(out.shape[0], out.shape[1]) if self.n_out == 1 else out
