@@ -6,8 +6,8 @@ Slower than the hand-written families on tiny models, but general; its backward 
 Two ways to run the K members: ``vmap`` (one batched program: convolutions become grouped convolutions) or a
 Python ``loop`` over members. On 2 CPU cores, for K = 16 CNNs on 3×32×32 inputs, the loop ran the forward and
 backward 1.9× faster than vmap (158 against 82 model-steps/s), since CPU libraries run grouped convolutions
-poorly; ``strategy="auto"`` therefore loops on the CPU and uses vmap elsewhere. ``python -m lrlib.bench`` times
-both.
+poorly; ``strategy="auto"`` therefore loops on the CPU and uses vmap elsewhere (on a GPU one grouped kernel
+should beat K small ones, but that is not measured yet: ``python -m lrlib.bench`` times both).
 """
 from __future__ import annotations
 
