@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Paper-scale results on a lent GPU machine: that machine gets a copy of the working tree (no .git, no
-# internet, no lrlib install), so this script sets lrlib up from the copy, optionally runs the benchmark, computes
-# missing paper-scale parts for at most BUDGET seconds, and packs every entry stored by this run into OUT.
+# internet, no lrlib install), so this script sets lrlib up from the copy, checks the engine on the GPU against
+# the CPU (tests/test_engine_cuda.py; it stops if they disagree), optionally runs the benchmark, computes missing
+# paper-scale parts for at most BUDGET seconds, and packs every entry stored by this run into OUT.
 #
 #   tools/device-paper.sh OUT BUDGET COMMIT [--bench] [PART ...]
 #
@@ -25,6 +26,10 @@ stamp=$(mktemp)
 mkdir -p "$out"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null
 "$py" -c "import torch; print('torch', torch.__version__, 'cuda', torch.cuda.is_available())"
+# the engine must give the CPU's numbers on this GPU before anything is computed and stored
+if ! timeout 300 "$py" -m pytest -q -p no:cacheprovider tests/test_engine_cuda.py; then
+  echo "tests/test_engine_cuda.py failed: nothing computed"; exit 1
+fi
 if [ "$bench" = 1 ]; then
   timeout $((budget / 3)) "$py" -m lrlib.bench --tf32 --json "$out/bench.json"
 fi
