@@ -31,15 +31,20 @@ class ChapterRun:
     part_scales: dict[str, str] = field(default_factory=dict)    # part -> scale shown, where parts differ
     started: float = field(default_factory=time.perf_counter)
 
+    @property
+    def mixed(self) -> bool:
+        """True when the page shows some parts at paper scale and others at smoke scale."""
+        return len(set(self.part_scales.values())) > 1
+
     def _scale_cell(self) -> str:
-        if len(set(self.part_scales.values())) > 1:
+        if self.mixed:
             by_scale = {s: [p for p, v in self.part_scales.items() if v == s] for s in ("paper", "smoke")}
             return "; ".join(f"`{s}` for {', '.join(parts)}" for s, parts in by_scale.items() if parts)
         return f"`{self.scale}`" + ("" if self.scale == self.requested_scale
                                     else f" (asked for `{self.requested_scale}`)")
 
     def _stores(self) -> str:
-        if len(set(self.part_scales.values())) > 1:
+        if self.mixed:
             return f"paper parts: `{default_store('paper').root}`; smoke parts: `{self.store.root}`"
         return f"store: `{self.store.root}`"
 
