@@ -167,6 +167,33 @@ def test_scale_and_part_validation():
     assert len(M.PHASE["paper"]["temps"]) == 31
 
 
+def test_phase_grid_is_stored_in_row_blocks_largest_T_first():
+    blocks = M.phase_blocks("paper")
+    assert len(blocks) == 31 and all(len(b) == 1 for b in blocks)          # one T row (26 runs) per entry
+    assert [b[0] for b in blocks] == sorted(M.PHASE["paper"]["temps"], reverse=True)
+    assert M.phase_blocks("smoke") == [tuple(sorted(M.PHASE["smoke"]["temps"]))]
+    key = M.phase_config("paper", 0, 10_999, blocks[0])
+    assert key["temps"] == [2.0 ** 15 / 2048] and "temps_per_entry" not in key
+    missing = [((2.0 ** -26,), s) for s in range(4)] + [((2.0 ** -25,), s) for s in range(4)] + [((2.0 ** -24,), 3)]
+    assert M.describe_missing("phase", missing) == "seeds 0, 1, 2, 3 at T = 2^-26…2^-25 (2); seed 3 at T = 2^-24"
+
+
+def test_plane_marks_cells_not_computed():
+    from lrlib.papers import sgd_noise_phase_figures as F
+    from lrlib.plots import plt
+    alphas, temps = [0.5, 1.0, 2.0], [0.25, 0.5, 1.0]
+    table = pd.DataFrame([dict(alpha=a, T=T, seed=0, test_error=0.1, status="fitted")
+                          for a in alphas for T in temps[1:]])             # the row T = 0.25 is not computed
+    _, t, m = M.cell_means(table, "test_error", (alphas, temps))
+    assert list(t) == temps and m.loc[0.25].isna().all() and m.loc[0.5].notna().all()
+    div, unf = M.status_masks(table, (alphas, temps))
+    assert div.shape == (3, 3) and not div.any() and not unf.any()
+    fig, ax = plt.subplots()
+    F.plot_plane(ax, table, "test_error", "error", grid=(alphas, temps))
+    assert "slashes: not computed yet" in ax.get_legend_handles_labels()[1]
+    plt.close(fig)
+
+
 def test_train_mlp_on_digits_converts_temperature_and_flags_divergence():
     cfg = dict(M.PHASE["smoke"], depth=2, width=16, max_steps=600, check_every=25)
     task = M.load_task("digits", max_P=128)

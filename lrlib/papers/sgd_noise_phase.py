@@ -54,13 +54,15 @@ PHASE = {   # test error over (α, T) at fixed P
     "smoke": dict(dataset="digits", P=512, pool=512, depth=3, width=64, activation="relu", batch_size=16,
                   alphas=tuple(2.0 ** k for k in range(-7, 6, 2)),      # 7 values
                   temps=tuple(2.0 ** k for k in range(-10, -2)),        # 8 values, T = dt/(B·h)
-                  seeds=2, max_steps=4000, check_every=25, dtype="float32"),
+                  seeds=2, max_steps=4000, check_every=25, dtype="float32", temps_per_entry=8),
     # the authors' MNIST diagram: GELU, L = 5, h = 128, α 2^-14…2^11, dt 2^-15…2^15 (T = dt/2048); 4 seeds, not 9
     "paper": dict(dataset="mnist", P=1024, pool=2048, depth=5, width=128, activation="gelu", batch_size=16,
                   alphas=tuple(2.0 ** k for k in range(-14, 12)),       # 26 values
                   temps=tuple(2.0 ** k / (16 * 128) for k in range(-15, 16)),   # 31 values of dt
-                  seeds=4, max_steps=100_000, check_every=100, dtype="float32"),
+                  seeds=4, max_steps=100_000, check_every=100, dtype="float32", temps_per_entry=1),
 }
+# temps_per_entry: the T rows one stored entry holds. At paper scale one row (26 runs) per entry, so a CPU can
+# build the grid over several sittings: a capped row costs ~15 CPU-minutes, and an interruption loses one row.
 LAZY = {    # the lazy regime (α = 2^15) against T, one curve per P
     "smoke": dict(dataset="digits", Ps=(256, 512, 1024), depth=3, width=64, activation="relu", batch_size=16,
                   alpha=2.0 ** 15, temps=tuple(2.0 ** k for k in range(-12, -2)),   # 10 values
@@ -390,10 +392,20 @@ def classify(final: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def phase_config(scale: str, seed: int, n_total: int) -> dict:
+def phase_blocks(scale: str) -> list[tuple[float, ...]]:
+    """The T rows of the phase grid, cut into the blocks that are stored as one entry each (per seed), largest T
+    first: the unstable and fast-fitting rows are cheap, the small-T rows run into the step cap and cost most."""
     cfg = PHASE[_check_scale(scale)]
-    return {"experiment": "ch5-phase", "version": VERSION, "scale": scale, **_jsonable(cfg), "seed": seed,
-            "n_total": n_total, "loss": "hinge/alpha", "readout": "1/h", "split_seed": 12345}
+    temps, n = sorted(cfg["temps"]), cfg["temps_per_entry"]
+    return [tuple(temps[i:i + n]) for i in range(0, len(temps), n)][::-1]
+
+
+def phase_config(scale: str, seed: int, n_total: int, temps) -> dict:
+    """The store key of one block of T rows (all α) for one seed."""
+    cfg = _jsonable(PHASE[_check_scale(scale)])
+    cfg.pop("temps_per_entry")
+    return {"experiment": "ch5-phase", "version": VERSION, "scale": scale, **cfg, "temps": [float(T) for T in temps],
+            "seed": seed, "n_total": n_total, "loss": "hinge/alpha", "readout": "1/h", "split_seed": 12345}
 
 
 def lazy_Ps(scale: str) -> tuple[int, ...]:
@@ -427,22 +439,25 @@ def _mlp_entry(config: dict, task_fn, P: int, seed: int, alphas, temps, desc: st
 
 
 def phase_results(scale: str, store: Store, *, only_stored: bool = False, show_progress: bool = True):
-    """The (α, T) grid at fixed P: one stored entry per seed. Returns (table, entries, missing seeds)."""
+    """The (α, T) grid at fixed P: one stored entry per block of T rows and seed (:func:`phase_blocks`), computed
+    largest T first. Returns (table, entries, missing (temps, seed) pairs)."""
     cfg = PHASE[_check_scale(scale)]
     n_total = dataset_size(cfg["dataset"])
     task = _lazy_task(cfg["dataset"], cfg["pool"])
     tables, entries, missing = [], {}, []
-    for seed in seeds(cfg["seeds"]):
-        config = phase_config(scale, seed, n_total)
-        entry = store.get(config)
-        if entry is None and not only_stored:
-            entry = store.cached(config, lambda: _mlp_entry(config, task, cfg["P"], seed, cfg["alphas"],
-                                                            cfg["temps"], f"phase seed {seed}", show_progress))
-        if entry is None:
-            missing.append(seed)
-            continue
-        tables.append(entry.table)
-        entries[f"phase diagram, seed {seed}"] = entry
+    for temps in phase_blocks(scale):
+        rows = _pow2(temps, count=False)
+        for seed in seeds(cfg["seeds"]):
+            config = phase_config(scale, seed, n_total, temps)
+            entry = store.get(config)
+            if entry is None and not only_stored:
+                entry = store.cached(config, lambda: _mlp_entry(config, task, cfg["P"], seed, cfg["alphas"], temps,
+                                                                f"phase T = {rows}, seed {seed}", show_progress))
+            if entry is None:
+                missing.append((temps, seed))
+                continue
+            tables.append(entry.table)
+            entries[f"phase diagram, T = {rows}, seed {seed}"] = entry
     return (pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()), entries, missing
 
 
@@ -549,7 +564,15 @@ def describe_missing(part: str, missing: list) -> str:
         return "; ".join(f"χ = {chi:g}, d = {d}: P " + ", ".join(str(P) for c, dd, P in missing if (c, dd) == (chi, d))
                          for chi, d in pairs)
     if part == "phase":
-        return "seeds " + ", ".join(str(s) for s in missing)
+        seeds_missing: dict[float, list[int]] = {}
+        for temps, seed in missing:
+            for T in temps:
+                seeds_missing.setdefault(T, []).append(seed)
+        groups: dict[tuple[int, ...], list[float]] = {}
+        for T, s in sorted(seeds_missing.items()):
+            groups.setdefault(tuple(sorted(s)), []).append(T)
+        return "; ".join(f"seed{'s' if len(s) > 1 else ''} {', '.join(map(str, s))} at T = {_pow2(temps)}"
+                         for s, temps in groups.items())
     return ", ".join(f"P = {P} seed {s}" for P, s in missing)
 
 
@@ -565,19 +588,25 @@ def scales_table(parts: dict) -> pd.DataFrame:
 # ==============================================================================================================
 # MLP analysis
 # ==============================================================================================================
-def cell_means(table: pd.DataFrame, value: str) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
-    """Seed means of ``value`` on the (T, α) grid: (alphas, temps, frame indexed by T with α columns)."""
-    m = table.pivot_table(index="T", columns="alpha", values=value, aggfunc="mean")
+def _on_grid(frame: pd.DataFrame, grid) -> pd.DataFrame:
+    """A (T × α) pivot on the full grid ``(alphas, temps)``: cells with no runs are NaN."""
+    return frame if grid is None else frame.reindex(index=sorted(grid[1]), columns=sorted(grid[0]))
+
+
+def cell_means(table: pd.DataFrame, value: str, grid=None) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """Seed means of ``value`` on the (T, α) grid: (alphas, temps, frame indexed by T with α columns). With
+    ``grid = (alphas, temps)`` the frame covers that whole grid, NaN where nothing was computed."""
+    m = _on_grid(table.pivot_table(index="T", columns="alpha", values=value, aggfunc="mean"), grid)
     return m.columns.to_numpy(float), m.index.to_numpy(float), m
 
 
-def status_masks(table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def status_masks(table: pd.DataFrame, grid=None) -> tuple[np.ndarray, np.ndarray]:
     """Boolean [T, α] masks: some seed diverged; some seed hit the step cap without fitting."""
-    div = table.assign(v=table["status"] == "diverged").pivot_table(index="T", columns="alpha", values="v",
-                                                                    aggfunc="max")
-    unf = table.assign(v=table["status"] == "unfitted").pivot_table(index="T", columns="alpha", values="v",
-                                                                    aggfunc="max")
-    return div.to_numpy(bool), unf.to_numpy(bool)
+    def mask(status):
+        v = table.assign(v=table["status"] == status).pivot_table(index="T", columns="alpha", values="v",
+                                                                  aggfunc="max")
+        return _on_grid(v, grid).fillna(False).to_numpy(bool)
+    return mask("diverged"), mask("unfitted")
 
 
 def lazy_column(table: pd.DataFrame) -> pd.DataFrame:
@@ -781,10 +810,13 @@ def opposite_effects(table: pd.DataFrame, z: float = 2.0) -> pd.DataFrame:
 # ==============================================================================================================
 # Overview of the scales, and the command line
 # ==============================================================================================================
-def _pow2(values) -> str:
+def _pow2(values, count: bool = True) -> str:
+    """``2^a…2^b (n)`` for a sorted list of powers of two (``2^a`` for one value)."""
     ks = [math.log2(v) for v in values]
-    fmt = lambda k: f"{k:g}" if abs(k - round(k)) < 1e-9 else f"{k:.2f}"
-    return f"2^{fmt(ks[0])}…2^{fmt(ks[-1])} ({len(ks)})"
+    fmt = lambda k: f"{k:g}" if abs(k - round(k)) < 1e-9 else f"{k:.2f}"   # noqa: E731
+    if len(ks) == 1:
+        return f"2^{fmt(ks[0])}"
+    return f"2^{fmt(ks[0])}…2^{fmt(ks[-1])}" + (f" ({len(ks)})" if count else "")
 
 
 def scales_overview() -> pd.DataFrame:

@@ -32,15 +32,18 @@ def _hatch_cells(ax, lx_edges, ly_edges, mask, hatch: str):
 
 
 def plot_plane(ax, table: pd.DataFrame, value: str, label: str, *, log: bool = False, annotate: bool = True,
-               legend: bool = True):
+               legend: bool = True, grid=None):
     """One (α, T) map of the seed mean of ``value``.
 
     Cells where a seed diverged are blank and hatched ×; cells where a seed hit the step cap without fitting are
     dotted (they keep their colour). The colour range is that of the cells where every seed fitted; larger
-    values (e.g. blown-up, unfitted runs) are grey.
+    values (e.g. blown-up, unfitted runs) are grey. With ``grid = (alphas, temps)`` the map spans that whole
+    grid and cells not computed yet are hatched with slashes.
     """
-    alphas, temps, m = cell_means(table, value)
-    div, unf = status_masks(table)
+    alphas, temps, m = cell_means(table, value, grid)
+    div, unf = status_masks(table, grid)
+    counts = cell_means(table.assign(n=1.0), "n", grid)[2].to_numpy(float)
+    absent = ~np.isfinite(counts)
     z = m.to_numpy(float)
     good = z[~div & ~unf & np.isfinite(z) & ((z > 0) if log else True)]
     # the colour range of the fitted cells: unfitted ones above it (e.g. at chance) are grey, not its top colour
@@ -54,12 +57,17 @@ def plot_plane(ax, table: pd.DataFrame, value: str, label: str, *, log: bool = F
     if unf.any():
         _hatch_cells(ax, lx, ly, unf, "..")
         ax.plot([], [], "s", color="white", markeredgecolor="black", label="dotted: unfitted at the step cap")
+    if absent.any():
+        _hatch_cells(ax, lx, ly, absent, "//")
+        ax.add_patch(Rectangle((0, 0), 0, 0, fill=False, hatch="//", edgecolor="#444444",
+                               label="slashes: not computed yet"))
     _log2_ticks(ax, alphas, temps)
     if annotate:
         box = dict(boxstyle="round,pad=0.2", facecolor="white", alpha=0.8, linewidth=0)
         la, lt = np.log2(alphas), np.log2(temps)
-        ax.text(la[-1], lt[0], "lazy", ha="right", va="bottom", fontsize="small", bbox=box)
-        ax.text(la[0], lt[0], "feature\nlearning", ha="left", va="bottom", fontsize="small", bbox=box)
+        y0 = lt[np.nonzero(~absent.all(axis=1))[0][0]]         # the lowest row with something computed
+        ax.text(la[-1], y0, "lazy", ha="right", va="bottom", fontsize="small", bbox=box)
+        ax.text(la[0], y0, "feature\nlearning", ha="left", va="bottom", fontsize="small", bbox=box)
         if div.any():
             rows, cols = np.nonzero(div)
             ax.text(la[cols].mean(), lt[rows].mean(), "unstable", ha="center", va="center", fontsize="small",
