@@ -162,3 +162,14 @@ def test_optima_at_the_grid_edge_are_reported_as_bounds():
     bopt = S.bopt_table(table, "lr")
     assert list(bopt["edge"]) == ["low", "", "high"]
     assert S.format_bopt(bopt) == "≤ 1, 8, ≥ 1e+03"
+
+
+def test_programs_stored_counts_the_batched_programs(tmp_path):
+    from lrlib.store import Store
+    store = Store(tmp_path)
+    total = len(S.groups("paper"))
+    assert S.programs_stored(store, "paper") == (0, total) and total == 51
+    n, b = S.groups("paper")[0]
+    store.put(S.group_config("paper", n, b), table=pd.DataFrame({"x": [1.0]}))
+    assert S.programs_stored(store, "paper") == (1, total)
+    assert not S.results_stored(store, "paper")
