@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import pandas as pd
 import torch
@@ -68,25 +68,39 @@ class ChapterRun:
         return time.perf_counter() - self.started
 
 
-def start(title: str, *, paper_results_stored: bool, parts: Mapping[str, bool] | None = None) -> ChapterRun:
+def start(title: str, *, paper_results_stored: bool, parts: Mapping[str, bool] | None = None,
+          incomplete: Sequence[str] = ()) -> ChapterRun:
     """Resolve the scale for this chapter and prepare device, threads and plot style.
 
     ``parts`` (optional) names the chapter's separately stored parts and whether each one's paper-scale results
-    are stored, so that a book page that shows some parts at paper scale and others at smoke scale says so.
+    are stored (at least in part), so that a book page that shows some parts at paper scale and others at smoke
+    scale says so. ``incomplete`` names the parts shown at paper scale whose grid is only partly stored.
     """
     requested = profile.profile()
     scale, notice, part_scales = requested, "", {}
+    parts = dict(parts or {})
+    unknown = sorted(set(incomplete) - set(parts))
+    if unknown:
+        raise ValueError(f"incomplete names parts that are not in parts: {unknown}; parts are {sorted(parts)}")
     if requested == "paper" and profile.results_mode() == "stored" and not paper_results_stored:
-        scale = "smoke"
-        stored = [name for name, ok in (parts or {}).items() if ok]
-        missing = [name for name, ok in (parts or {}).items() if not ok]
-        part_scales = {name: "paper" if ok else "smoke" for name, ok in (parts or {}).items()}
-        if stored:
+        stored = [name for name, ok in parts.items() if ok]
+        missing = [name for name, ok in parts.items() if not ok]
+        part_scales = {name: "paper" if ok else "smoke" for name, ok in parts.items()}
+        partial = (f" Part of the paper grid only (the section lists what is missing): {', '.join(incomplete)}."
+                   if incomplete else "")
+        if stored and not missing:
+            scale = "paper"
+            notice = ("Every part of this chapter is shown at **paper scale**, but not every paper-scale result is "
+                      f"stored with the book yet.{partial} Run the notebook with `LRLIB_PROFILE=paper` to compute "
+                      "the rest.")
+        elif stored:
+            scale = "smoke"
             notice = (f"Only some of this chapter's paper-scale results are stored with the book yet. Shown at "
                       f"**paper scale**: {', '.join(stored)}. Shown at **smoke scale**, computed while the book was "
-                      f"built: {', '.join(missing)}. Each section says which scale it shows; run the notebook with "
-                      "`LRLIB_PROFILE=paper` to compute the rest.")
+                      f"built: {', '.join(missing)}.{partial} Each section says which scale it shows; run the notebook "
+                      "with `LRLIB_PROFILE=paper` to compute the rest.")
         else:
+            scale = "smoke"
             notice = ("The paper-scale results of this chapter are not stored with the book yet, so this page shows "
                       "the **smoke-scale** run, computed while the book was built. Run the notebook with "
                       "`LRLIB_PROFILE=paper` to compute the paper scale.")

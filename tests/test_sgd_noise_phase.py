@@ -194,6 +194,18 @@ def test_plane_marks_cells_not_computed():
     plt.close(fig)
 
 
+def test_stability_edge_and_s6_use_the_columns_that_train():
+    rows = [dict(alpha=a, T=T, seed=s, rel_weight_change=r, test_error=0.1,
+                 status="diverged" if (a == 0.25 or T > 1 / a) else "fitted")
+            for a, r in ((0.25, 9.0), (0.5, 4.0), (2.0, 0.5)) for T in (0.25, 0.5, 1.0) for s in (0, 1)]
+    table = pd.DataFrame(rows)
+    edge = M.stability_edge(table)
+    assert edge["n_cells"] == 9 and edge["n_diverged_cells"] == 4               # α = 0.25 everywhere, (2, 1)
+    assert np.isnan(edge["T_max"][0.25]) and edge["T_max"][0.5] == 1.0 and edge["T_max"][2.0] == 0.5
+    s6 = M.claim_s6(table)                          # α = 0.25 never trains: the smallest that does is 0.5
+    assert s6["alpha_small"] == 0.5 and s6["ratios"] == {0.25: 8.0, 0.5: 8.0} and s6["min_ratio"] == 8.0
+
+
 def test_train_mlp_on_digits_converts_temperature_and_flags_divergence():
     cfg = dict(M.PHASE["smoke"], depth=2, width=16, max_steps=600, check_every=25)
     task = M.load_task("digits", max_P=128)

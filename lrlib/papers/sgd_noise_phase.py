@@ -609,6 +609,15 @@ def status_masks(table: pd.DataFrame, grid=None) -> tuple[np.ndarray, np.ndarray
     return mask("diverged"), mask("unfitted")
 
 
+def stability_edge(table: pd.DataFrame) -> dict:
+    """The edge of stability of the phase diagram: per α, the largest T of a cell where no seed diverged
+    (``T_max``, NaN if every cell of the column diverged), and how many cells have a diverged seed."""
+    ok = table.groupby(["alpha", "T"])["status"].apply(lambda s: (s != "diverged").all())
+    stable = ok[ok].reset_index()
+    t_max = stable.groupby("alpha")["T"].max().reindex(sorted(table["alpha"].unique()))
+    return {"n_cells": len(ok), "n_diverged_cells": int((~ok).sum()), "T_max": t_max}
+
+
 def lazy_column(table: pd.DataFrame) -> pd.DataFrame:
     """The rows of the largest α (the lazy column of the phase diagram)."""
     return table[table["alpha"] == table["alpha"].max()]
@@ -632,15 +641,20 @@ def claim_s5(table: pd.DataFrame) -> dict:
 
 def claim_s6(table: pd.DataFrame) -> dict:
     """S6: relative weight change at the smallest α over that at the largest α, at every T where neither
-    cell has a diverged seed; returns the smallest of these ratios."""
-    small, large = table["alpha"].min(), table["alpha"].max()
+    cell has a diverged seed; returns the smallest of these ratios. The smallest α is the smallest one that
+    shares such a T with the largest α (at paper scale the smallest α diverge at every T computed so far)."""
+    large = table["alpha"].max()
     g = table.groupby(["alpha", "T"])
     ok = g["status"].apply(lambda s: (s != "diverged").all())
     means = g["rel_weight_change"].mean()
-    ratios = {}
-    for T in sorted(table["T"].unique()):
-        if ok.get((small, T), False) and ok.get((large, T), False):
-            ratios[float(T)] = float(means[(small, T)] / means[(large, T)])
+    temps = sorted(table["T"].unique())
+    small, ratios = large, {}
+    for a in sorted(table["alpha"].unique()):
+        common = [T for T in temps if ok.get((a, T), False) and ok.get((large, T), False)]
+        if common and a < large:
+            small = a
+            ratios = {float(T): float(means[(a, T)] / means[(large, T)]) for T in common}
+            break
     return {"alpha_small": float(small), "alpha_large": float(large), "ratios": ratios,
             "min_ratio": min(ratios.values()) if ratios else float("nan")}
 
