@@ -192,6 +192,35 @@ def test_plane_marks_cells_not_computed():
     F.plot_plane(ax, table, "test_error", "error", grid=(alphas, temps))
     assert "slashes: not computed yet" in ax.get_legend_handles_labels()[1]
     plt.close(fig)
+    fig, ax = plt.subplots()
+    F.plot_plane(ax, table, "test_error", "error", grid=(alphas, temps), floor=0.5)   # 0.25 is below the floor
+    labels = ax.get_legend_handles_labels()[1]
+    assert "backslashes: not run, below a row where every run hit the cap" in labels
+    assert "slashes: not computed yet" not in labels
+    plt.close(fig)
+
+
+def test_capped_floor_needs_a_complete_row_where_every_run_hit_the_cap():
+    cfg = M.PHASE["smoke"]
+    n_runs = len(cfg["alphas"]) * cfg["seeds"]
+    row = lambda T, status, n=n_runs: pd.DataFrame({"T": [T] * n, "status": [status] * n})      # noqa: E731
+    assert M.capped_floor(row(0.5, "fitted"), "smoke") is None
+    assert M.capped_floor(row(0.25, "unfitted", n_runs - 1), "smoke") is None              # a seed is missing
+    mixed = pd.concat([row(0.25, "unfitted"), row(0.125, "unfitted")]).reset_index(drop=True)
+    assert M.capped_floor(mixed, "smoke") == 0.25
+    mixed.loc[0, "status"] = "diverged"                                                  # not every run capped
+    assert M.capped_floor(mixed, "smoke") == 0.125
+
+
+def test_phase_results_runs_no_row_below_a_fully_capped_one(monkeypatch, tmp_path):
+    from lrlib.store import Store
+    cfg = dict(M.PHASE["smoke"], P=64, pool=64, depth=1, width=8, alphas=(1.0, 2.0), seeds=1, max_steps=2,
+               check_every=1, temps=(2.0 ** -12, 2.0 ** -11, 2.0 ** -10), temps_per_entry=1)
+    monkeypatch.setitem(M.PHASE, "smoke", cfg)
+    table, entries, missing = M.phase_results("smoke", Store(tmp_path), show_progress=False)
+    assert (table["status"] == "unfitted").all() and list(table["T"].unique()) == [2.0 ** -10]
+    assert len(entries) == 1 and missing == []                     # rows 2^-11 and 2^-12 are skipped, not missing
+    assert M.capped_floor(table, "smoke") == 2.0 ** -10
 
 
 def test_stability_edge_and_s6_use_the_columns_that_train():

@@ -438,14 +438,31 @@ def _mlp_entry(config: dict, task_fn, P: int, seed: int, alphas, temps, desc: st
     return {"table": table, "provenance": prov}
 
 
+def capped_floor(table: pd.DataFrame, scale: str) -> float | None:
+    """The largest T at which every run of a complete row of the phase grid (every α and seed of ``scale``) hit
+    the step cap unfitted, or None. :func:`phase_results` runs no row below it: at a smaller dt the same number of steps covers less
+    training time t = dt·steps along nearly the same gradient-descent-like path, so those runs cannot fit
+    within the cap either, and each such row costs the full cap for every run."""
+    cfg = PHASE[_check_scale(scale)]
+    n_runs = len(cfg["alphas"]) * cfg["seeds"]
+    if table.empty:
+        return None
+    rows = table.groupby("T")["status"].agg(n="size", capped=lambda s: bool((s == "unfitted").all()))
+    full = rows[(rows["n"] == n_runs) & rows["capped"]]
+    return float(full.index.max()) if len(full) else None
+
+
 def phase_results(scale: str, store: Store, *, only_stored: bool = False, show_progress: bool = True):
     """The (α, T) grid at fixed P: one stored entry per block of T rows and seed (:func:`phase_blocks`), computed
-    largest T first. Returns (table, entries, missing (temps, seed) pairs)."""
+    largest T first, and no row below a row where every run hit the step cap (:func:`capped_floor`). Returns
+    (table, entries, missing (temps, seed) pairs); rows skipped below the floor are not missing."""
     cfg = PHASE[_check_scale(scale)]
     n_total = dataset_size(cfg["dataset"])
     task = _lazy_task(cfg["dataset"], cfg["pool"])
     tables, entries, missing = [], {}, []
     for temps in phase_blocks(scale):
+        if tables and capped_floor(pd.concat(tables, ignore_index=True), scale) is not None:
+            break
         rows = _pow2(temps, count=False)
         for seed in seeds(cfg["seeds"]):
             config = phase_config(scale, seed, n_total, temps)

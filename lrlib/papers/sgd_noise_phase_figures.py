@@ -32,13 +32,14 @@ def _hatch_cells(ax, lx_edges, ly_edges, mask, hatch: str):
 
 
 def plot_plane(ax, table: pd.DataFrame, value: str, label: str, *, log: bool = False, annotate: bool = True,
-               legend: bool = True, grid=None):
+               legend: bool = True, grid=None, floor: float | None = None):
     """One (α, T) map of the seed mean of ``value``.
 
     Cells where a seed diverged are blank and hatched ×; cells where a seed hit the step cap without fitting are
     dotted (they keep their colour). The colour range is that of the cells where every seed fitted; larger
     values (e.g. blown-up, unfitted runs) are grey. With ``grid = (alphas, temps)`` the map spans that whole
-    grid and cells not computed yet are hatched with slashes.
+    grid and cells not computed yet are hatched with slashes; rows below ``floor`` (the row where every run hit
+    the step cap, see :func:`capped_floor`) are not run at all and are hatched with backslashes.
     """
     alphas, temps, m = cell_means(table, value, grid)
     div, unf = status_masks(table, grid)
@@ -57,10 +58,12 @@ def plot_plane(ax, table: pd.DataFrame, value: str, label: str, *, log: bool = F
     if unf.any():
         _hatch_cells(ax, lx, ly, unf, "..")
         ax.plot([], [], "s", color="white", markeredgecolor="black", label="dotted: unfitted at the step cap")
-    if absent.any():
-        _hatch_cells(ax, lx, ly, absent, "//")
-        ax.add_patch(Rectangle((0, 0), 0, 0, fill=False, hatch="//", edgecolor="#444444",
-                               label="slashes: not computed yet"))
+    below = absent & (temps < floor)[:, None] if floor is not None else np.zeros_like(absent)
+    for mask, hatch, text in ((absent & ~below, "//", "slashes: not computed yet"),
+                              (below, "\\\\", "backslashes: not run, below a row where every run hit the cap")):
+        if mask.any():
+            _hatch_cells(ax, lx, ly, mask, hatch)
+            ax.add_patch(Rectangle((0, 0), 0, 0, fill=False, hatch=hatch, edgecolor="#444444", label=text))
     _log2_ticks(ax, alphas, temps)
     if annotate:
         box = dict(boxstyle="round,pad=0.2", facecolor="white", alpha=0.8, linewidth=0)
