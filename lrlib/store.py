@@ -18,6 +18,7 @@ import json
 import math
 import os
 import shutil
+import socket
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -199,12 +200,27 @@ class Store:
             raise
         return self._read(final)
 
-    def cached(self, config: Mapping, compute: Callable[[], Mapping[str, Any]]) -> Entry:
-        """Return the stored entry, or run ``compute()`` (returning ``put``'s keyword arguments) and store it."""
+    def cached(self, config: Mapping, compute: Callable[[], Mapping[str, Any]], *,
+               shared: bool = False) -> Entry | None:
+        """Return the stored entry, or run ``compute()`` (returning ``put``'s keyword arguments) and store it.
+
+        ``shared=True`` lets several processes work through the same list of entries (``python -m lrlib.papers``
+        started once per CPU core): each entry is claimed while it is computed, and an entry that another live
+        process has claimed is skipped, returning None. A claim left by a process that died is taken over.
+        """
         entry = self.get(config)
-        if entry is None:
-            entry = self.put(config, **compute())
-        return entry
+        if entry is not None:
+            return entry
+        if not shared or self.read_only:           # a read-only store refuses the put with a clear error
+            return self.put(config, **compute())
+        path = self.path_for(config)
+        claim = path.with_name(f".claim-{path.name}")
+        if not _take_claim(claim):
+            return None
+        try:
+            return self.get(config) or self.put(config, **compute())   # another process may have just stored it
+        finally:
+            claim.unlink(missing_ok=True)
 
     def entries(self, experiment: str | None = None) -> Iterator[Entry]:
         """Every intact entry (of one experiment, if given)."""
@@ -213,6 +229,38 @@ class Store:
             for path in sorted(d.glob("*")):
                 if not path.name.startswith(".") and self.intact(path):
                     yield self._read(path)
+
+
+def _take_claim(path: Path) -> bool:
+    """Create the claim file ``path`` (``host pid``) atomically; False if a live process holds it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mine = f"{socket.gethostname()} {os.getpid()}"
+    for _ in range(2):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            try:
+                host, pid = path.read_text().split()
+            except (OSError, ValueError):
+                return False                      # being written this instant, or not ours to judge
+            if host != socket.gethostname() or _alive(int(pid)):
+                return False
+            path.unlink(missing_ok=True)          # its process is gone: take the claim over
+            continue
+        with os.fdopen(fd, "w") as f:
+            f.write(mine)
+        return True
+    return False
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def default_root(scale: str | None = None) -> Path:

@@ -115,3 +115,35 @@ def _put_many(root, worker):
     for _ in range(20):
         entry = store.put(CFG, arrays={"w": np.arange(1000.0)})
     return str(entry.path)
+
+
+def test_shared_cached_skips_an_entry_another_live_process_computes(tmp_path):
+    import socket
+    store, config = Store(tmp_path), {"experiment": "demo", "version": 1, "x": 1}
+    path = store.path_for(config)
+    claim = path.with_name(f".claim-{path.name}")
+    claim.parent.mkdir(parents=True)
+    claim.write_text(f"{socket.gethostname()} {os.getppid()}")            # a live process holds it
+    calls = []
+    compute = lambda: calls.append(1) or {"arrays": {"a": np.ones(2)}}      # noqa: E731
+    assert store.cached(config, compute, shared=True) is None and calls == [] and claim.exists()
+    claim.unlink()
+    entry = store.cached(config, compute, shared=True)
+    assert calls == [1] and entry.arrays["a"].sum() == 2 and not claim.exists()   # claimed, computed, released
+
+
+def test_shared_cached_takes_over_a_dead_claim_and_releases_on_error(tmp_path):
+    import socket
+    import subprocess
+    import sys
+    store, config = Store(tmp_path), {"experiment": "demo", "version": 1, "x": 2}
+    path = store.path_for(config)
+    claim = path.with_name(f".claim-{path.name}")
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    claim.parent.mkdir(parents=True)
+    claim.write_text(f"{socket.gethostname()} {dead.pid}")
+    with pytest.raises(RuntimeError, match="boom"):
+        store.cached(config, lambda: (_ for _ in ()).throw(RuntimeError("boom")), shared=True)
+    assert not claim.exists() and not store.has(config)                   # taken over, then released
+    assert store.cached(config, lambda: {"arrays": {"a": np.zeros(1)}}, shared=True) is not None

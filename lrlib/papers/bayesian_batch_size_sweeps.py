@@ -223,17 +223,21 @@ def compute_group(scale: str, n_train: int, batch_size: int, *, data=None, devic
 def sweep_results(store: Store, scale: str) -> tuple[pd.DataFrame, dict[str, Entry]]:
     """Every batched program of a scale from the store, computing (and storing) the missing ones.
 
-    Returns the tidy table of all members and the entries (for the provenance table).
+    Returns the tidy table of all members and the entries (for the provenance table). A program that another
+    process is computing (``python -m lrlib.papers`` started once per core) is left out.
     """
     from ..progress import progress
     data, entries = None, {}
+
+    def compute(n, b):
+        nonlocal data
+        data = data if data is not None else sweep_data(scale)
+        return compute_group(scale, n, b, data=data)
+
     for n, b in progress(groups(scale), desc="batch-size sweep (N, B groups)", unit="group"):
-        config = group_config(scale, n, b)
-        entry = store.get(config)
-        if entry is None:
-            data = data if data is not None else sweep_data(scale)
-            entry = store.put(config, **compute_group(scale, n, b, data=data))
-        entries[f"N={n}, B={b}"] = entry
+        entry = store.cached(group_config(scale, n, b), lambda: compute(n, b), shared=True)
+        if entry is not None:
+            entries[f"N={n}, B={b}"] = entry
     table = pd.concat([e.table for e in entries.values()], ignore_index=True)
     return table, entries
 

@@ -469,7 +469,8 @@ def phase_results(scale: str, store: Store, *, only_stored: bool = False, show_p
             entry = store.get(config)
             if entry is None and not only_stored:
                 entry = store.cached(config, lambda: _mlp_entry(config, task, cfg["P"], seed, cfg["alphas"], temps,
-                                                                f"phase T = {rows}, seed {seed}", show_progress))
+                                                                f"phase T = {rows}, seed {seed}", show_progress),
+                                     shared=True)     # another process may be computing this row (one per core)
             if entry is None:
                 missing.append((temps, seed))
                 continue
