@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Paper-scale results on this machine's CPU cores, while you keep working in the checkout: the parts run from a
+# detached worktree of the committed HEAD (so their provenance names a clean commit), one background process per
+# PART, one thread each. Name a part twice to run it on two cores: the processes share its entries.
+#
+#   tools/cpu-paper.sh start DIR PART [PART ...]   worktree of HEAD at DIR (reused if it exists), then the processes
+#   tools/cpu-paper.sh collect DIR                  copy the finished entries from DIR into this checkout's
+#                                                   book/_results (then run the tests and commit them)
+#
+# PART: a part of `python -m lrlib.papers` (ch5-phase, ch3-sweeps, ...). Logs: DIR/<part>.<n>.log.
+# Data: LRLIB_DATA, else ../shared/data beside the checkout. Python: PY, else .venv/bin/python.
+set -eu
+repo=$(git rev-parse --show-toplevel)
+cmd=${1:?start or collect}; dir=${2:?DIR}; shift 2
+case $cmd in
+start)
+  [ $# -gt 0 ] || { echo "name at least one PART" >&2; exit 2; }
+  [ -d "$dir" ] || git -C "$repo" worktree add --detach "$dir" HEAD
+  echo "computing with commit $(git -C "$dir" rev-parse --short HEAD) (uncommitted changes in the checkout are not used)"
+  # entries stored here but not committed yet: the processes must not compute them again
+  (cd "$repo/book/_results" && find . -mindepth 2 -maxdepth 2 -type d ! -name '.*' | while read -r e; do
+     [ -d "$dir/book/_results/$e" ] || { mkdir -p "$dir/book/_results/$(dirname "$e")"; cp -r "$e" "$dir/book/_results/$e"; }
+   done)
+  py=${PY:-$repo/.venv/bin/python}
+  data=${LRLIB_DATA:-$(cd "$repo/.." && pwd)/shared/data}
+  n=0
+  for part in "$@"; do
+    n=$((n + 1))
+    (cd "$dir" && LRLIB_DATA=$data LRLIB_PROGRESS=0 LRLIB_THREADS=1 PYTHONPATH=$dir PYTHONUNBUFFERED=1 \
+       nohup "$py" -m lrlib.papers "$part" > "$dir/$part.$n.log" 2>&1 &)
+    echo "started $part (log $dir/$part.$n.log)"
+  done ;;
+collect)
+  copied=0
+  for e in "$dir"/book/_results/*/*/; do
+    name=$(basename "$e"); part=$(basename "$(dirname "$e")")
+    case $name in .*) continue ;; esac
+    [ -f "$e/manifest.json" ] && [ ! -d "$repo/book/_results/$part/$name" ] || continue
+    mkdir -p "$repo/book/_results/$part" && cp -r "$e" "$repo/book/_results/$part/$name" && copied=$((copied + 1))
+  done
+  echo "copied $copied new entries into $repo/book/_results" ;;
+*) echo "usage: tools/cpu-paper.sh start DIR PART... | collect DIR" >&2; exit 2 ;;
+esac
