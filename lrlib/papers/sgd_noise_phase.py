@@ -440,9 +440,9 @@ def _mlp_entry(config: dict, task_fn, P: int, seed: int, alphas, temps, desc: st
 
 def capped_floor(table: pd.DataFrame, scale: str) -> float | None:
     """The largest T at which every run of a complete row of the phase grid (every α and seed of ``scale``) hit
-    the step cap unfitted, or None. :func:`phase_results` runs no row below it: at a smaller dt the same number of steps covers less
-    training time t = dt·steps along nearly the same gradient-descent-like path, so those runs cannot fit
-    within the cap either, and each such row costs the full cap for every run."""
+    the step cap unfitted, or None. :func:`phase_results` runs no row below it: at a smaller dt the same number
+    of steps covers less training time t = dt·steps along nearly the same gradient-descent-like path, so those
+    runs cannot fit within the cap either, and each such row costs the full cap for every run."""
     cfg = PHASE[_check_scale(scale)]
     n_runs = len(cfg["alphas"]) * cfg["seeds"]
     if table.empty:
@@ -461,9 +461,7 @@ def phase_results(scale: str, store: Store, *, only_stored: bool = False, show_p
     task = _lazy_task(cfg["dataset"], cfg["pool"])
     tables, entries, missing = [], {}, []
     for temps in phase_blocks(scale):
-        if tables and capped_floor(pd.concat(tables, ignore_index=True), scale) is not None:
-            break
-        rows = _pow2(temps, count=False)
+        rows, block = _pow2(temps, count=False), []
         for seed in seeds(cfg["seeds"]):
             config = phase_config(scale, seed, n_total, temps)
             entry = store.get(config)
@@ -474,8 +472,11 @@ def phase_results(scale: str, store: Store, *, only_stored: bool = False, show_p
             if entry is None:
                 missing.append((temps, seed))
                 continue
-            tables.append(entry.table)
+            block.append(entry.table)
             entries[f"phase diagram, T = {rows}, seed {seed}"] = entry
+        tables += block
+        if block and capped_floor(pd.concat(block, ignore_index=True), scale) is not None:
+            break
     return (pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()), entries, missing
 
 
