@@ -34,3 +34,44 @@ def test_non_finite_measurement_never_passes(value):
 def test_no_claims_is_a_failure():
     with pytest.raises(ClaimFailed, match="no claims"):
         Claims().check()
+
+
+def test_a_failed_paper_claim_is_reported_not_raised():
+    claims = Claims("Chapter X", scale="smoke")
+    claims.at_least("smoke accuracy", 0.99, 0.95)
+    with claims.on_scale("paper"):
+        claims.between("slope", 1.6, 0.75, 1.25, paper="1")
+    assert claims.scale == "smoke"                         # the block restores the scale
+    outcome = claims.check()
+    assert [c.name for c in outcome.not_reproduced] == ["slope"]
+    text = outcome._repr_markdown_()
+    assert "Not reproduced" in text and "1 of 2" in text and "1.6" in text and "in [0.75, 1.25]" in text
+    assert "1 checked on paper-scale numbers did not" in claims._repr_html_()
+    assert list(claims.table()["scale"]) == ["smoke", "paper"]
+
+
+def test_a_failed_smoke_claim_still_raises_beside_failed_paper_claims():
+    claims = Claims(scale="paper")
+    claims.at_most("paper loss", 0.5, 0.1)
+    with claims.on_scale("smoke"):
+        claims.at_most("smoke loss", 0.5, 0.1)
+    with pytest.raises(ClaimFailed, match="1 claim\\(s\\) failed: smoke loss"):
+        claims.check()
+
+
+def test_claims_without_a_scale_are_regression_tests():
+    claims = Claims()
+    claims.at_least("x", 0.0, 1.0)
+    with pytest.raises(ClaimFailed):
+        claims.check()
+    passing = Claims(scale="paper")
+    passing.at_least("x", 2.0, 1.0)
+    assert "all 1 claims hold" in str(passing.check())
+
+
+def test_an_unknown_scale_is_refused():
+    with pytest.raises(ValueError, match="'huge'"):
+        Claims(scale="huge")
+    with pytest.raises(ValueError, match="'gpu'"):
+        with Claims().on_scale("gpu"):
+            pass

@@ -338,7 +338,7 @@ def check_claims(evidence_table: pd.DataFrame, evidence_scale: str, sweep_table:
     sw = sweep_summary(sweep_table, sweep_scale)
     paper_e, paper_s = evidence_scale == "paper", sweep_scale == "paper"
     tag_e, tag_s = f"[{evidence_scale}]", f"[{sweep_scale}]"
-    c = Claims("Chapter 3: Bayesian evidence and the optimum batch size")
+    c = Claims("Chapter 3: Bayesian evidence and the optimum batch size", scale=evidence_scale)
 
     # ---- figures 1-3: the evidence (spec S1-S3 at smoke; P1-P3 at paper scale)
     c.at_least(f"{tag_e} random labels memorised: train accuracy at the weakest λ = {ev['weakest_lam']:.0e} "
@@ -369,6 +369,7 @@ def check_claims(evidence_table: pd.DataFrame, evidence_scale: str, sweep_table:
                   paper="close [recalled]")
 
     # ---- figures 4-5: B_opt against eps (spec S4-S5 at smoke; P5-P6 at paper scale)
+    c.scale = sweep_scale           # the sweeps' claims are checked on numbers of their own scale
     lr = sw["lr"]
     cfg = S.SWEEPS[sweep_scale]
     slope, band, used = sw["lr_slope"]

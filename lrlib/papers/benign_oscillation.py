@@ -680,7 +680,8 @@ def check_claims(main: Entry, sweep: Entry | None = None, noise: Entry | None = 
     from ..claims import Claims
     scale = main.config["scale"]
     s = SCALES[scale]
-    claims = main_claims(Claims(f"Chapter 1 ({scale} scale)"), per_member(main), s.small_lr, s.large_lr)
+    claims = main_claims(Claims(f"Chapter 1 ({scale} scale)", scale=scale), per_member(main), s.small_lr,
+                         s.large_lr)
     if scale == "paper":
         if sweep is not None:
             sweep_claims(claims, per_member(sweep))
