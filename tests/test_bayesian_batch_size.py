@@ -87,6 +87,20 @@ def test_slope_of_b_opt_is_recovered(power):
     assert np.allclose(bopt["g_opt"], bopt["lr"] * 1000 / (bopt["b_opt"] * 0.1))
 
 
+def test_a_learning_rate_that_never_trains_is_flagged_and_left_out_of_the_trained_fit():
+    lrs = [0.05, 0.1, 0.2, 0.4, 0.8]
+    table = _synthetic_sweep(lambda e: 100 * e, lrs, "lr", noise=0.002)
+    broken = np.isclose(table["lr"], 0.8)           # a chance-level curve whose argmax happens to be interior
+    table.loc[broken, "test_accuracy"] = 0.1 + 0.01 * np.exp(-np.log2(table.loc[broken, "batch_size"] / 4.0) ** 2)
+    bopt = S.bopt_table(table, "lr")
+    assert list(bopt["trained"]) == [True, True, True, True, False] and bopt["interior"].all()
+    planned, _, used_all = S.slope_with_band(table, "lr", lambda e: e, n_boot=50)
+    trained, (low, high), used = S.slope_with_band(table, "lr", lambda e: e, n_boot=50, trained_only=True)
+    assert (used_all, used) == (5, 4)
+    assert trained == pytest.approx(1.0, abs=0.1) and low <= trained <= high
+    assert planned < 0.8                            # the noise argmax at B = 4 drags the planned fit down
+
+
 def test_members_and_groups_cover_every_part():
     for scale in ("smoke", "paper"):
         everything = S.all_members(scale)
