@@ -429,7 +429,8 @@ def _plain_log_labels(ax, axis: str = "y") -> None:
 def _legend_below(ax, legend_kw: dict | None) -> None:
     """The legend under the axes (two columns if it has more than three entries), clear of the data at any
     scale; ``legend_kw`` overrides."""
-    ncol = 1 if len(ax.get_legend_handles_labels()[1]) <= 3 else 2
+    labels = ax.get_legend_handles_labels()[1]
+    ncol = 1 if len(labels) <= 3 or max(map(len, labels)) > 40 else 2
     ax.legend(**({"fontsize": "small", "loc": "upper center", "bbox_to_anchor": (0.5, -0.17), "ncol": ncol}
                  | (legend_kw or {})))
 
@@ -492,7 +493,7 @@ def _fit_line(ax, x, y, slope, band, color, label, linestyle="-") -> None:
 def _untrained(ax, x, y, trained, label: str) -> None:
     if (~trained).any():
         ax.plot(x[~trained], y[~trained], "x", color="0.45", markersize=8, linestyle="none",
-                label=f"{label}: no B trains (best accuracy < {TRAINED_ACCURACY:.0%}), not an optimum")
+                label=f"{label}: no B trains (not an optimum)")
 
 
 def plot_bopt(ax, table: pd.DataFrame, by: str, slope_band, *, xlabel: str, x_of=lambda v: v,
@@ -516,12 +517,12 @@ def plot_bopt(ax, table: pd.DataFrame, by: str, slope_band, *, xlabel: str, x_of
     _untrained(ax, x, y, trained, "argmax")
     _edge_bounds(ax, x, y, np.where(trained, bopt["edge"].to_numpy(), ""), color, "b")
     if inner.sum() >= 2 and np.isfinite(slope):
-        planned = "fit over every interior argmax (as planned)" if (inner & ~trained).any() else "fit"
+        planned = "planned fit, every interior argmax" if (inner & ~trained).any() else "fit"
         _fit_line(ax, x[inner], y[inner], slope, band, color, planned)
         fitted = inner
         if trained_slope_band is not None and (inner & ~trained).any() and (inner & trained).sum() >= 2:
             _fit_line(ax, x[inner & trained], y[inner & trained], trained_slope_band[0], trained_slope_band[1],
-                      plots.PALETTE[4], "fit over the trained values only", "-.")
+                      plots.PALETTE[4], "fit, trained values only", "-.")
             fitted = inner & trained
         xs = np.geomspace(x[fitted].min(), x[fitted].max(), 20)
         lx, ly = np.log(x[fitted]).mean(), np.log(y[fitted]).mean()
