@@ -20,9 +20,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-SCALES = ("smoke", "paper")
-
 import pandas as pd
+
+SCALES = ("smoke", "paper")
 
 
 class ClaimFailed(AssertionError):
@@ -69,13 +69,21 @@ class Claims:
 
     def __init__(self, title: str = "Claims", scale: str | None = None):
         self.title = title
-        self.scale = _check_scale(scale)
+        self.scale = scale
         self.items: list[Claim] = []
+
+    @property
+    def scale(self) -> str | None:
+        return self._scale
+
+    @scale.setter
+    def scale(self, value: str | None) -> None:
+        self._scale = _check_scale(value)
 
     @contextmanager
     def on_scale(self, scale: str):
         """Claims added inside the block are checked on ``scale``-scale numbers."""
-        previous, self.scale = self.scale, _check_scale(scale)
+        previous, self.scale = self.scale, scale
         try:
             yield self
         finally:

@@ -187,3 +187,27 @@ def test_programs_stored_counts_the_batched_programs(tmp_path):
     store.put(S.group_config("paper", n, b), table=pd.DataFrame({"x": [1.0]}))
     assert S.programs_stored(store, "paper") == (1, total)
     assert not S.results_stored(store, "paper")
+
+
+def test_the_shipped_paper_results_give_what_the_chapter_text_says():
+    """The chapter's prose quotes these stored paper-scale numbers and names the claims that fail: a change to the
+    analysis that moves them must fail here, not ship silently as a different FAIL row under unchanged text."""
+    from lrlib.store import Store, default_root
+    store = Store(default_root("paper"), read_only=True)
+    if not (M.evidence_results_stored() and S.results_stored(store, "paper")):
+        pytest.skip("the paper-scale results of chapter 3 are not all stored")
+    sweeps, _ = S.sweep_results(store, "paper")
+    summary = M.sweep_summary(sweeps, "paper")
+    assert summary["lr_slope"][0] == pytest.approx(0.64, abs=0.005)
+    assert summary["lr_slope_trained"][0] == pytest.approx(1.246, abs=0.001)
+    assert summary["lr_slope_trained"][1] == pytest.approx((1.05, 1.40), abs=0.005)
+    assert summary["momentum_slope"][0] == pytest.approx(1.03, abs=0.005)
+    assert summary["n_slope"][0] == pytest.approx(0.01, abs=0.01)
+    lr = summary["lr"].set_index("lr")
+    assert list(lr.index[~lr["trained"]]) == [2.0, 5.0, 10.0]
+    assert lr.loc[1.0, "best_accuracy"] - lr.loc[1.0, "full_batch_accuracy"] == pytest.approx(0.0015, abs=0.0001)
+    claims, _ = M.check_claims(M.evidence_results(store, "paper").table, "paper", sweeps, "paper")
+    failed = [c.name for c in claims.check().not_reproduced]
+    assert len(claims.items) == 15 and len(failed) == 3
+    assert ["best minus full-batch" in failed[0], "B_opt ∝ ε: log-log slope" in failed[1],
+            "B_opt ∝ N" in failed[2]] == [True, True, True]

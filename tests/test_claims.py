@@ -75,3 +75,11 @@ def test_an_unknown_scale_is_refused():
     with pytest.raises(ValueError, match="'gpu'"):
         with Claims().on_scale("gpu"):
             pass
+
+
+def test_setting_an_unknown_scale_is_refused():
+    claims = Claims()
+    claims.scale = "paper"
+    with pytest.raises(ValueError, match="'large'"):
+        claims.scale = "large"
+    assert claims.scale == "paper"
