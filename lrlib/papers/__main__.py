@@ -54,8 +54,8 @@ PARTS = {
     "ch5-perceptron": _ch5("perceptron"),
     "ch5-lazy": _ch5("lazy"),
     "ch5-lazy-check": _ch5_lazy_check,  # the lazy sweep again with seeds 100..104
-    # the two costly parts: minutes on a CUDA GPU, CPU-hours on a laptop (stored entry by entry, so a CPU can build
-    # them over several sittings; see CONTRIBUTING.md "Paper-scale results")
+    # the two costly parts: CPU-hours (a CUDA GPU should be much faster; not measured yet). Stored entry by entry,
+    # so a CPU can build them over several sittings; see CONTRIBUTING.md "Paper-scale results".
     "ch5-phase": _ch5("phase"),       # 3,224 networks of up to 10^5 steps, one T row (26 networks) per entry
     "ch3-sweeps": _ch3_sweeps,        # 855 networks, ~4.5e14 FLOP, one (N, B) program per entry
 }

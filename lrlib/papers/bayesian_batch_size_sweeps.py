@@ -282,7 +282,7 @@ def start(run) -> SweepRun:
         return SweepRun("smoke", default_store("smoke"),
                         f"The paper-scale batch-size sweeps are not all stored with the book yet: {stored} of the "
                         f"{total} batched programs are (about 5.7·10^14 FLOP in all; measured on one CPU thread, "
-                        "72 GFLOP/s, so hours, and minutes on a GPU). Figs. 4–7 and their claims therefore "
+                        "72 GFLOP/s, so hours; a GPU is faster). Figs. 4–7 and their claims therefore "
                         "show the **smoke-scale** sweeps (scikit-learn digits, a 64-128-10 net), computed while "
                         "the book was built, while Figs. 1–3 show the stored paper-scale evidence results. "
                         "`python -m lrlib.papers ch3-sweeps` computes the rest.")
