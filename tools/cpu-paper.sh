@@ -6,6 +6,8 @@
 #   tools/cpu-paper.sh start DIR PART [PART ...]   worktree of HEAD at DIR (reused if it exists), then the processes
 #   tools/cpu-paper.sh collect DIR                  copy the finished entries from DIR into this checkout's
 #                                                   book/_results (then run the tests and commit them)
+#   tools/cpu-paper.sh status DIR                   the running processes, the entries being computed (with
+#                                                   their start time) and the finished entries not collected yet
 #
 # PART: a part of `python -m lrlib.papers` (ch5-phase, ch3-sweeps, ...). Logs: DIR/<part>.<n>.log.
 # Data: LRLIB_DATA, else ../shared/data beside the checkout. Python: PY, else .venv/bin/python.
@@ -39,5 +41,19 @@ collect)
     mkdir -p "$repo/book/_results/$part" && cp -r "$e" "$repo/book/_results/$part/$name" && copied=$((copied + 1))
   done
   echo "copied $copied new entries into $repo/book/_results" ;;
-*) echo "usage: tools/cpu-paper.sh start DIR PART... | collect DIR" >&2; exit 2 ;;
+status)
+  pgrep -af "lrlib.papers" | grep -v pgrep || echo "no lrlib.papers process is running"
+  for e in "$dir"/book/_results/*/.claim-*; do
+    [ -e "$e" ] || continue
+    pid=$(cut -d' ' -f2 "$e")
+    state="since $(date -r "$e" +%H:%M)"; kill -0 "$pid" 2>/dev/null || state="left by pid $pid, which is gone"
+    echo "claimed: $(basename "$(dirname "$e")")/${e##*.claim-} $state"
+  done
+  new=0
+  for e in "$dir"/book/_results/*/*/; do
+    [ -f "$e/manifest.json" ] && [ ! -d "$repo/book/_results/$(basename "$(dirname "$e")")/$(basename "$e")" ] &&
+      new=$((new + 1))
+  done
+  echo "$new finished entries not collected yet" ;;
+*) echo "usage: tools/cpu-paper.sh start DIR PART... | collect DIR | status DIR" >&2; exit 2 ;;
 esac
