@@ -29,7 +29,7 @@ start)
   for part in "$@"; do
     n=$((n + 1))
     (cd "$dir" && LRLIB_DATA=$data LRLIB_PROGRESS=0 LRLIB_THREADS=1 PYTHONPATH=$dir PYTHONUNBUFFERED=1 \
-       nohup "$py" -m lrlib.papers "$part" > "$dir/$part.$n.log" 2>&1 &)
+       nohup "$py" -m lrlib.papers "$part" > "$dir/$part.$n.log" 2>&1 < /dev/null &)
     echo "started $part (log $dir/$part.$n.log)"
   done ;;
 collect)
