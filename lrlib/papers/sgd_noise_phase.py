@@ -643,11 +643,12 @@ def lazy_column(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def claim_s5(table: pd.DataFrame) -> dict:
-    """S5: in the lazy column, relative weight change at the largest non-diverged T over that at the smallest T;
-    and the log-log slope of t* against T over the non-diverged T values (every seed), with whether the seed
-    mean of t* is strictly increasing (it need not be at the smallest T, where αT < 1 and t* is flat)."""
+    """S5: in the lazy column, relative weight change at the largest T where every seed fitted over that at the
+    smallest such T; and the log-log slope of t* against T over those T values (every seed), with whether the
+    seed mean of t* is strictly increasing (it need not be at the smallest T, where αT < 1 and t* is flat).
+    A run that diverged or hit the step cap has no t* (a capped run's dt × steps only bounds it from below)."""
     col = lazy_column(table)
-    ok = col.groupby("T")["status"].apply(lambda s: (s != "diverged").all())
+    ok = col.groupby("T")["status"].apply(lambda s: (s == "fitted").all())
     temps = ok.index[ok.to_numpy()].to_numpy(float)
     means = col[col["T"].isin(temps)].groupby("T")[["rel_weight_change", "t_star"]].mean()
     ratio = means["rel_weight_change"].iloc[-1] / means["rel_weight_change"].iloc[0]
