@@ -480,14 +480,19 @@ def _edge_bounds(ax, x, y, edge, color, what: str) -> None:
                 linestyle="none", label=f"{name} {symbol} this (grid edge; not fitted)")
 
 
-def _fit_line(ax, x, y, slope, band, color, label, linestyle="-") -> None:
-    """The fitted log-log line through the centroid of (x, y), with its band as dotted lines."""
+def _through_centroid(x, y, slope):
+    """Points of the log-log line of ``slope`` through the centroid of (x, y), over the range of x."""
     xs = np.geomspace(x.min(), x.max(), 20)
     lx, ly = np.log(x).mean(), np.log(y).mean()
-    ax.plot(xs, np.exp(ly + slope * (np.log(xs) - lx)), linestyle, color=color,
+    return xs, np.exp(ly + slope * (np.log(xs) - lx))
+
+
+def _fit_line(ax, x, y, slope, band, color, label, linestyle="-") -> None:
+    """The fitted log-log line through the centroid of (x, y), with its band as dotted lines."""
+    ax.plot(*_through_centroid(x, y, slope), linestyle, color=color,
             label=f"{label}: slope {slope:.2f} (95% band {band[0]:.2f} to {band[1]:.2f})")
     for edge in band:
-        ax.plot(xs, np.exp(ly + edge * (np.log(xs) - lx)), ":", color=color, linewidth=0.8)
+        ax.plot(*_through_centroid(x, y, edge), ":", color=color, linewidth=0.8)
 
 
 def _untrained(ax, x, y, trained, label: str) -> None:
@@ -501,7 +506,7 @@ def plot_bopt(ax, table: pd.DataFrame, by: str, slope_band, *, xlabel: str, x_of
     """B_opt against x(by) on log-log axes: the seed-mean estimate (filled: interior; an open triangle: a bound,
     at the grid's edge; a grey cross: the value did not train), each seed's own estimate (small points), the
     fitted slope with its bootstrap band, and the slope-1 theory line. ``trained_slope_band``, if given and some
-    interior value did not train, adds the fit over the trained values (dashed). The legend goes under the axes;
+    interior value did not train, adds the fit over the trained values (dash-dotted). The legend goes under the axes;
     ``legend_kw`` overrides its ``ax.legend`` arguments."""
     from .. import plots
     slope, band, _ = slope_band
@@ -524,9 +529,8 @@ def plot_bopt(ax, table: pd.DataFrame, by: str, slope_band, *, xlabel: str, x_of
             _fit_line(ax, x[inner & trained], y[inner & trained], trained_slope_band[0], trained_slope_band[1],
                       plots.PALETTE[4], "fit, trained values only", "-.")
             fitted = inner & trained
-        xs = np.geomspace(x[fitted].min(), x[fitted].max(), 20)
-        lx, ly = np.log(x[fitted]).mean(), np.log(y[fitted]).mean()
-        ax.plot(xs, np.exp(ly + (np.log(xs) - lx)), "--", color=plots.COLORS["paper"], label="theory: slope 1")
+        ax.plot(*_through_centroid(x[fitted], y[fitted], 1.0), "--", color=plots.COLORS["paper"],
+                label="theory: slope 1")
     ax.set_xscale("log")
     ax.set_yscale("log")
     _ticks_at(ax, x)
