@@ -310,3 +310,32 @@ def test_seed_sets_follow_lrlib_seed_unless_an_offset_is_given(monkeypatch):
     monkeypatch.setenv("LRLIB_SEED", "7")
     assert M.seeds(3) == [7, 8, 9]
     assert M.seeds(3, M.LAZY_CHECK_OFFSET) == [100, 101, 102]
+
+
+def test_the_shipped_phase_grid_gives_what_the_chapter_text_says(shared_data):
+    """Sections 1–2 and the claims of chapter 5 quote these numbers of the stored paper-scale (α, T) grid, and
+    name P7 as not reproduced: a change to the analysis that moves them must fail here, not ship under unchanged
+    text."""
+    from lrlib.store import Store, default_store
+    table, _, missing = M.phase_results("paper", Store(default_store("paper").root, read_only=True),
+                                        only_stored=True, show_progress=False)
+    if missing:
+        pytest.skip(f"{len(missing)} entries of the paper-scale phase grid are not stored")
+    assert M.capped_floor(table, "paper") == 2.0 ** -21 and table["T"].min() == 2.0 ** -21
+    capped = table[table["status"] == "unfitted"].groupby("T").size()
+    assert [capped[2.0 ** k] for k in (-15, -17, -19, -20, -21)] == [14, 47, 76, 102, 104]
+    err = M.cell_means(table, "test_error")[2]
+    lazy = err[2.0 ** 11]
+    assert [round(100 * lazy[2.0 ** k], 1) for k in (-15, -7, -4)] == [8.7, 9.9, 9.2]
+    assert round(100 * err.loc[2.0 ** -7, 2.0 ** 6], 1) == 8.6
+    assert [round(100 * err.loc[2.0 ** k, 0.25], 1) for k in (-16, -6)] == [8.1, 5.2]
+    bottom = err.loc[2.0 ** -20, err.columns <= 1]
+    assert (round(100 * bottom.min()), round(100 * bottom.max())) == (25, 31)
+    assert len(M.opposite_effects(table)) == 0                      # P7: not reproduced
+    ratios = {round(math.log2(T)): round(r, -1) for T, r in M.claim_s6(table)["ratios"].items()}
+    assert (ratios[-21], ratios[-20], ratios[-19], ratios[-14]) == (40, 1130, 2250, 7470)
+    topt = M.loglog_slope(M.optimal_temperature(table), "alpha", "T_opt")
+    assert (round(topt.slope, 2), round(topt.stderr, 2), topt.n) == (0.65, 0.05, 15)
+    edge = M.stability_edge(table)["T_max"]
+    k = M.loglog_slope(edge[edge.index <= 1].rename("T_max").rename_axis("alpha").reset_index(), "alpha", "T_max")
+    assert (round(k.slope, 2), round(k.stderr, 2)) == (0.65, 0.02)

@@ -76,7 +76,7 @@ def plot_plane(ax, table: pd.DataFrame, value: str, label: str, *, log: bool = F
             ax.text(la[cols].mean(), lt[rows].mean(), "unstable", ha="center", va="center", fontsize="small",
                     bbox=box)
     if legend:
-        ax.legend(loc="upper left", bbox_to_anchor=(0, -0.14), fontsize="x-small", ncol=2)
+        ax.legend(loc="upper left", bbox_to_anchor=(0, -0.14), fontsize="x-small")
 
 
 def _per_seed(table: pd.DataFrame, x: str, value: str) -> tuple[np.ndarray, np.ndarray]:
