@@ -223,6 +223,26 @@ def test_phase_results_runs_no_row_below_a_fully_capped_one(monkeypatch, tmp_pat
     assert M.capped_floor(table, "smoke") == 2.0 ** -10
 
 
+def test_step_resolution_and_cell_table():
+    # two α × three T cells, 2 seeds; error = 0.1 + 0.01·(T index) + 0.02·(α index) ± 0.005 between the seeds
+    rows = [dict(alpha=a, T=T, seed=s, test_error=0.1 + 0.01 * i + 0.02 * j + (0.005 if s else -0.005),
+                 status="fitted") for j, a in enumerate((1.0, 2.0)) for i, T in enumerate((0.25, 0.5, 1.0))
+            for s in (0, 1)]
+    rows.append(dict(alpha=4.0, T=0.25, seed=0, test_error=0.5, status="unfitted"))      # not every seed fitted
+    table = pd.DataFrame(rows)
+    res = M.step_resolution(table, alpha_min=1.0, temps=(0.25, 1.0))
+    assert res["n_cells"] == 6
+    assert res["step_T"] == pytest.approx(0.01) and res["step_alpha"] == pytest.approx(0.02)
+    assert res["sem"] == pytest.approx(0.005) and res["needed"] == pytest.approx(2 * math.sqrt(2) * 0.005)
+    with pytest.raises(ValueError, match="no cell with every seed fitted at alpha >= 8"):
+        M.step_resolution(table, alpha_min=8.0, temps=(0.25, 1.0))
+    shown = M.cell_table(table, "test_error", every=2, scale=100)
+    assert list(shown.index) == ["2^0", "2^-1", "2^-2"] and list(shown.columns) == ["2^0", "2^2"]
+    assert shown.loc["2^-2", "2^0"] == pytest.approx(10.0) and shown.loc["2^-2", "2^2"] == pytest.approx(50.0)
+    with pytest.raises(ValueError, match="every must be a positive integer, got 0"):
+        M.cell_table(table, "test_error", every=0)
+
+
 def test_stability_edge_and_s6_use_the_columns_that_train():
     rows = [dict(alpha=a, T=T, seed=s, rel_weight_change=r, test_error=0.1,
                  status="diverged" if (a == 0.25 or T > 1 / a) else "fitted")
@@ -323,7 +343,8 @@ def test_the_shipped_phase_grid_gives_what_the_chapter_text_says(shared_data):
         pytest.skip(f"{len(missing)} entries of the paper-scale phase grid are not stored")
     assert M.capped_floor(table, "paper") == 2.0 ** -21 and table["T"].min() == 2.0 ** -21
     capped = table[table["status"] == "unfitted"].groupby("T").size()
-    assert [capped[2.0 ** k] for k in (-15, -17, -19, -20, -21)] == [14, 47, 76, 102, 104]
+    assert [capped[2.0 ** k] for k in range(-14, -22, -1)] == [5, 14, 32, 47, 62, 76, 102, 104]
+    assert capped[capped.index > 2.0 ** -14].sum() == 3                                  # at the edge of stability
     err = M.cell_means(table, "test_error")[2]
     lazy = err[2.0 ** 11]
     assert [round(100 * lazy[2.0 ** k], 1) for k in (-15, -7, -4)] == [8.7, 9.9, 9.2]
@@ -331,9 +352,16 @@ def test_the_shipped_phase_grid_gives_what_the_chapter_text_says(shared_data):
     assert [round(100 * err.loc[2.0 ** k, 0.25], 1) for k in (-16, -6)] == [8.1, 5.2]
     bottom = err.loc[2.0 ** -20, err.columns <= 1]
     assert (round(100 * bottom.min()), round(100 * bottom.max())) == (25, 31)
+    fitted = table.groupby(["alpha", "T"])["status"].transform(lambda s: (s == "fitted").all())
+    best = table[fitted].groupby(["alpha", "T"])["test_error"].mean().groupby(level=0).min()
+    assert (round(100 * best[best.index <= 4].min(), 1), round(100 * best[best.index <= 4].max(), 1)) == (5.1, 5.3)
+    assert round(100 * best[best.index >= 2 ** 8].min(), 1) == 8.6 and round(100 * best[2.0 ** 3], 1) == 5.7
+    assert [round(100 * err.loc[2.0 ** -15, a], 1) for a in (2.0 ** -14, 4.0, 16.0)] == [5.1, 8.9, 9.7]
+    res = M.step_resolution(table, alpha_min=2.0 ** 8, temps=(2.0 ** -15, 2.0 ** -7))
+    assert [round(100 * res[k], 2) for k in ("step_T", "step_alpha", "needed", "sem")] == [0.14, 0.11, 1.09, 0.39]
     assert len(M.opposite_effects(table)) == 0                      # P7: not reproduced
     ratios = {round(math.log2(T)): round(r, -1) for T, r in M.claim_s6(table)["ratios"].items()}
-    assert (ratios[-21], ratios[-20], ratios[-19], ratios[-14]) == (40, 1130, 2250, 7470)
+    assert [ratios[k] for k in (-21, -20, -19, -18, -17, -14)] == [40, 1130, 2250, 2540, 3190, 7470]
     topt = M.loglog_slope(M.optimal_temperature(table), "alpha", "T_opt")
     assert (round(topt.slope, 2), round(topt.stderr, 2), topt.n) == (0.65, 0.05, 15)
     edge = M.stability_edge(table)["T_max"]

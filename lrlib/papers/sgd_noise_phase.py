@@ -619,6 +619,19 @@ def cell_means(table: pd.DataFrame, value: str, grid=None) -> tuple[np.ndarray, 
     return m.columns.to_numpy(float), m.index.to_numpy(float), m
 
 
+def cell_table(table: pd.DataFrame, value: str, every: int = 3, scale: float = 1.0) -> pd.DataFrame:
+    """Seed means of ``value`` × ``scale`` as a readable table: one row per T (largest first), every ``every``-th α
+    and the largest, labelled as powers of two."""
+    if every < 1:
+        raise ValueError(f"every must be a positive integer, got {every!r}")
+    m = cell_means(table, value)[2]
+    cols = m.columns[np.unique(np.r_[0:len(m.columns):every, len(m.columns) - 1])]
+    out = (scale * m[cols]).iloc[::-1]
+    out.index = [f"2^{math.log2(T):g}" for T in out.index]
+    out.columns = [f"2^{math.log2(a):g}" for a in cols]
+    return out.rename_axis(index="T", columns="α")
+
+
 def status_masks(table: pd.DataFrame, grid=None) -> tuple[np.ndarray, np.ndarray]:
     """Boolean [T, α] masks: some seed diverged; some seed hit the step cap without fitting."""
     def mask(status):
@@ -839,6 +852,23 @@ def opposite_effects(table: pd.DataFrame, z: float = 2.0) -> pd.DataFrame:
             if abs(dT) > z * sT and abs(dA) > z * sA and np.sign(dT) != np.sign(dA):
                 rows.append({"alpha": a, "T": T, "d_err_raise_T": dT, "d_err_lower_alpha": dA})
     return pd.DataFrame(rows, columns=["alpha", "T", "d_err_raise_T", "d_err_lower_alpha"])
+
+
+def step_resolution(table: pd.DataFrame, alpha_min: float, temps: tuple[float, float]) -> dict:
+    """How well single factor-2 steps are resolved on the cells with α ≥ ``alpha_min`` and T in ``temps`` where
+    every seed fitted: the median |change| of the seed-mean test error per step in T and per step in α, the
+    median standard error of a cell's mean, and the change a step needs to pass P7's test (2 SE of a
+    difference of two cell means with that SE)."""
+    ok = table.groupby(["alpha", "T"])["status"].transform(lambda s: (s == "fitted").all())
+    cells = table[ok & (table["alpha"] >= alpha_min) & table["T"].between(*temps)]
+    if cells.empty:
+        raise ValueError(f"no cell with every seed fitted at alpha >= {alpha_min:g} and T in {temps}")
+    stats = cells.groupby(["T", "alpha"])["test_error"].agg(["mean", "sem"])
+    m = stats["mean"].unstack().to_numpy()
+    sem = float(stats["sem"].median())
+    return {"step_T": float(np.nanmedian(np.abs(np.diff(m, axis=0)))),
+            "step_alpha": float(np.nanmedian(np.abs(np.diff(m, axis=1)))),
+            "sem": sem, "needed": 2 * math.sqrt(2) * sem, "n_cells": len(stats)}
 
 
 # ==============================================================================================================

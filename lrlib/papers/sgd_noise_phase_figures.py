@@ -57,7 +57,8 @@ def plot_plane(ax, table: pd.DataFrame, value: str, label: str, *, log: bool = F
     _hatch_cells(ax, lx, ly, div, "xx")
     if unf.any():
         _hatch_cells(ax, lx, ly, unf, "..")
-        ax.plot([], [], "s", color="white", markeredgecolor="black", label="dotted: unfitted at the step cap")
+        ax.add_patch(Rectangle((0, 0), 0, 0, fill=False, hatch="...", edgecolor="#444444",
+                               label="dotted: unfitted at the step cap"))
     below = absent & (temps < floor)[:, None] if floor is not None else np.zeros_like(absent)
     for mask, hatch, text in ((absent & ~below, "//", "slashes: not computed yet"),
                               (below, "\\\\", "backslashes: not run, below a row where every run hit the cap")):
@@ -65,12 +66,10 @@ def plot_plane(ax, table: pd.DataFrame, value: str, label: str, *, log: bool = F
             _hatch_cells(ax, lx, ly, mask, hatch)
             ax.add_patch(Rectangle((0, 0), 0, 0, fill=False, hatch=hatch, edgecolor="#444444", label=text))
     _log2_ticks(ax, alphas, temps)
-    if annotate:
+    if annotate:      # the regions of α are named in the axis label, where they cover no cell
+        ax.set_xlabel("← feature learning      initialisation scale α (log₂ axis)      lazy →")
         box = dict(boxstyle="round,pad=0.2", facecolor="white", alpha=0.8, linewidth=0)
         la, lt = np.log2(alphas), np.log2(temps)
-        y0 = lt[np.nonzero(~absent.all(axis=1))[0][0]]         # the lowest row with something computed
-        ax.text(la[-1], y0, "lazy", ha="right", va="bottom", fontsize="small", bbox=box)
-        ax.text(la[0], y0, "feature\nlearning", ha="left", va="bottom", fontsize="small", bbox=box)
         if div.any():
             rows, cols = np.nonzero(div)
             ax.text(la[cols].mean(), lt[rows].mean(), "unstable", ha="center", va="center", fontsize="small",
