@@ -106,7 +106,7 @@ def plot_lazy(axes, table: pd.DataFrame, tc: pd.DataFrame | None = None):
         ax.set_ylabel(ylabel)
     axes[1].set_yscale("log")
     axes[2].set_yscale("log")
-    axes[0].legend(fontsize="x-small")
+    axes[1].legend(fontsize="x-small", loc="upper left")     # the empty corner: the curves rise to the right
 
 
 def plot_tc(ax, fit: dict):
