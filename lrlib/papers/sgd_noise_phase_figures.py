@@ -173,7 +173,8 @@ def plot_perceptron(axes, table: pd.DataFrame, exps: pd.DataFrame, d: int):
         dd.plot(xs, xs * np.exp(np.mean(np.log(gn["u_par"] / xc))), "-", color=col, linewidth=0.8, alpha=0.7)
         per = g.groupby(["seed", "T_alpha"], as_index=False)["test_error"].mean()
         Ta, vals = _per_seed(per, "T_alpha", "test_error")
-        plots.seed_band(f, Ta, vals, label=f"χ = {chi:g} (mean over P)", color=col)
+        plots.seed_band(f, Ta, vals, label=f"χ = {chi:g} (mean over P and {len(vals)} seeds)", color=col,
+                        count_in_label=False)
     a.axhspan(0.12, 0.5, color=plots.COLORS["theory"], alpha=0.15, label="band of claim S1 (smoke scale)")
     a.axvline(NOISE_DOMINATED, color=plots.COLORS["theory"], linestyle=":", linewidth=1)
     for ax in (a, f):
