@@ -367,3 +367,41 @@ def test_the_shipped_phase_grid_gives_what_the_chapter_text_says(shared_data):
     edge = M.stability_edge(table)["T_max"]
     k = M.loglog_slope(edge[edge.index <= 1].rename("T_max").rename_axis("alpha").reset_index(), "alpha", "T_max")
     assert (round(k.slope, 2), round(k.stderr, 2)) == (0.65, 0.02)
+
+
+def test_phase_results_leaves_a_block_another_process_is_finishing_to_that_process(monkeypatch, tmp_path):
+    import os
+    from lrlib.store import Store
+    temps = (2.0 ** -12, 2.0 ** -11, 2.0 ** -10)
+    cfg = dict(M.PHASE["smoke"], P=64, pool=64, depth=1, width=8, alphas=(1.0, 2.0), seeds=2, max_steps=2,
+               check_every=1, temps=temps, temps_per_entry=1)
+    monkeypatch.setitem(M.PHASE, "smoke", cfg)
+    store = Store(tmp_path)
+    busy = store.path_for(M.phase_config("smoke", 1, M.dataset_size("digits"), (2.0 ** -10,)))
+    claim = busy.with_name(f".claim-{busy.name}")
+    claim.parent.mkdir(parents=True, exist_ok=True)
+    claim.write_text(f"{__import__('socket').gethostname()} {os.getppid()}")      # a live process computes seed 1
+    table, entries, missing = M.phase_results("smoke", store, show_progress=False)
+    # seed 0 of the top row hit the cap everywhere: the rows below are left to the process finishing seed 1
+    assert len(entries) == 1 and missing == [((2.0 ** -10,), 1)] and set(table["T"]) == {2.0 ** -10}
+    claim.unlink()                                                     # that process is gone, without a result
+    table, entries, missing = M.phase_results("smoke", store, show_progress=False)
+    assert len(entries) == 2 and missing == [] and M.capped_floor(table, "smoke") == 2.0 ** -10
+
+
+def test_phase_results_picks_up_a_block_entry_another_process_stored_meanwhile(monkeypatch, tmp_path):
+    from lrlib.store import Store
+    cfg = dict(M.PHASE["smoke"], P=64, pool=64, depth=1, width=8, alphas=(1.0, 2.0), seeds=2, max_steps=2,
+               check_every=1, temps=(2.0 ** -11, 2.0 ** -10), temps_per_entry=1)
+    monkeypatch.setitem(M.PHASE, "smoke", cfg)
+    store = Store(tmp_path)
+    own_cached = store.cached
+
+    def other_process_has_it(config, compute, *, shared=False):     # seed 1: claimed, then stored by "another"
+        if config["seed"] == 1:
+            own_cached(config, compute)
+            return None
+        return own_cached(config, compute, shared=shared)
+    monkeypatch.setattr(store, "cached", other_process_has_it)
+    table, entries, missing = M.phase_results("smoke", store, show_progress=False)
+    assert len(entries) == 2 and missing == [] and M.capped_floor(table, "smoke") == 2.0 ** -10

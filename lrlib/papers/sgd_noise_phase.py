@@ -455,13 +455,17 @@ def capped_floor(table: pd.DataFrame, scale: str) -> float | None:
 def phase_results(scale: str, store: Store, *, only_stored: bool = False, show_progress: bool = True):
     """The (α, T) grid at fixed P: one stored entry per block of T rows and seed (:func:`phase_blocks`), computed
     largest T first, and no row below a row where every run hit the step cap (:func:`capped_floor`). Returns
-    (table, entries, missing (temps, seed) pairs); rows skipped below the floor are not missing."""
+    (table, entries, missing (temps, seed) pairs); rows skipped below the floor are not missing.
+
+    With several processes (one per core) an entry another process is computing is skipped; a process does not go
+    below a block whose other runs all hit the cap while such an entry is unfinished: the process that finishes
+    the block sees all of it and decides (a block may be the floor, and each row below costs the full cap)."""
     cfg = PHASE[_check_scale(scale)]
     n_total = dataset_size(cfg["dataset"])
     task = _lazy_task(cfg["dataset"], cfg["pool"])
     tables, entries, missing = [], {}, []
     for temps in phase_blocks(scale):
-        rows, block = _pow2(temps, count=False), []
+        rows, block, elsewhere = _pow2(temps, count=False), [], []
         for seed in seeds(cfg["seeds"]):
             config = phase_config(scale, seed, n_total, temps)
             entry = store.get(config)
@@ -469,14 +473,25 @@ def phase_results(scale: str, store: Store, *, only_stored: bool = False, show_p
                 entry = store.cached(config, lambda: _mlp_entry(config, task, cfg["P"], seed, cfg["alphas"], temps,
                                                                 f"phase T = {rows}, seed {seed}", show_progress),
                                      shared=True)     # another process may be computing this row (one per core)
+                if entry is None:
+                    elsewhere.append((seed, config))
             if entry is None:
                 missing.append((temps, seed))
                 continue
             block.append(entry.table)
             entries[f"phase diagram, T = {rows}, seed {seed}"] = entry
+        for seed, config in elsewhere:   # stored by another process meanwhile: the last to finish sees the whole block
+            entry = store.get(config)
+            if entry is not None:
+                block.append(entry.table)
+                entries[f"phase diagram, T = {rows}, seed {seed}"] = entry
+                missing.remove((temps, seed))
         tables += block
         if block and capped_floor(pd.concat(block, ignore_index=True), scale) is not None:
             break
+        computing_elsewhere = any((temps, seed) in missing for seed, _ in elsewhere)
+        if block and computing_elsewhere and (pd.concat(block, ignore_index=True)["status"] == "unfitted").all():
+            break   # another process is finishing a block whose runs all hit the cap so far: it decides what is below
     return (pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()), entries, missing
 
 
