@@ -371,6 +371,8 @@ def test_the_shipped_phase_grid_gives_what_the_chapter_text_says(shared_data):
 
 def test_phase_results_leaves_a_block_another_process_is_finishing_to_that_process(monkeypatch, tmp_path):
     import os
+    import socket
+
     from lrlib.store import Store
     temps = (2.0 ** -12, 2.0 ** -11, 2.0 ** -10)
     cfg = dict(M.PHASE["smoke"], P=64, pool=64, depth=1, width=8, alphas=(1.0, 2.0), seeds=2, max_steps=2,
@@ -380,7 +382,7 @@ def test_phase_results_leaves_a_block_another_process_is_finishing_to_that_proce
     busy = store.path_for(M.phase_config("smoke", 1, M.dataset_size("digits"), (2.0 ** -10,)))
     claim = busy.with_name(f".claim-{busy.name}")
     claim.parent.mkdir(parents=True, exist_ok=True)
-    claim.write_text(f"{__import__('socket').gethostname()} {os.getppid()}")      # a live process computes seed 1
+    claim.write_text(f"{socket.gethostname()} {os.getppid()}")      # a live process computes seed 1
     table, entries, missing = M.phase_results("smoke", store, show_progress=False)
     # seed 0 of the top row hit the cap everywhere: the rows below are left to the process finishing seed 1
     assert len(entries) == 1 and missing == [((2.0 ** -10,), 1)] and set(table["T"]) == {2.0 ** -10}

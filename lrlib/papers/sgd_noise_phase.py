@@ -466,6 +466,11 @@ def phase_results(scale: str, store: Store, *, only_stored: bool = False, show_p
     tables, entries, missing = [], {}, []
     for temps in phase_blocks(scale):
         rows, block, elsewhere = _pow2(temps, count=False), [], []
+
+        def keep(seed, entry):
+            block.append(entry.table)
+            entries[f"phase diagram, T = {rows}, seed {seed}"] = entry
+
         for seed in seeds(cfg["seeds"]):
             config = phase_config(scale, seed, n_total, temps)
             entry = store.get(config)
@@ -475,22 +480,24 @@ def phase_results(scale: str, store: Store, *, only_stored: bool = False, show_p
                                      shared=True)     # another process may be computing this row (one per core)
                 if entry is None:
                     elsewhere.append((seed, config))
+                    continue
             if entry is None:
                 missing.append((temps, seed))
                 continue
-            block.append(entry.table)
-            entries[f"phase diagram, T = {rows}, seed {seed}"] = entry
+            keep(seed, entry)
         for seed, config in elsewhere:   # stored by another process meanwhile: the last to finish sees the whole block
             entry = store.get(config)
-            if entry is not None:
-                block.append(entry.table)
-                entries[f"phase diagram, T = {rows}, seed {seed}"] = entry
-                missing.remove((temps, seed))
+            if entry is None:
+                missing.append((temps, seed))
+            else:
+                keep(seed, entry)
         tables += block
-        if block and capped_floor(pd.concat(block, ignore_index=True), scale) is not None:
+        if not block:
+            continue
+        done = pd.concat(block, ignore_index=True)
+        if capped_floor(done, scale) is not None:
             break
-        computing_elsewhere = any((temps, seed) in missing for seed, _ in elsewhere)
-        if block and computing_elsewhere and (pd.concat(block, ignore_index=True)["status"] == "unfitted").all():
+        if len(block) < cfg["seeds"] and elsewhere and (done["status"] == "unfitted").all():
             break   # another process is finishing a block whose runs all hit the cap so far: it decides what is below
     return (pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()), entries, missing
 
