@@ -19,6 +19,7 @@ CPU threads: ``--threads`` or, by default, lrlib's policy (``LRLIB_THREADS``, el
 are timed in alternating slices; the machine's load average is printed, since other processes distort the loop
 (many tiny multi-threaded operations) far more than the engine.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,22 +28,21 @@ import os
 import platform
 import sys
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import torch
 from torch import nn
 
 from . import profile as _profile
-from .models import MLP, FunctionalModel, alpha_mlp, two_layer
-from .models import activations
+from .models import MLP, FunctionalModel, activations, alpha_mlp, two_layer
 from .train import Data, grid
 from .train.group import Group
 from .train.members import normalize
 
 #: datasheet peaks, dense: (memory bandwidth B/s, fp32 FLOP/s, tf32 tensor FLOP/s, bf16 tensor FLOP/s)
 PEAKS = {
-    "H100 80GB HBM3": (3.35e12, 67e12, 495e12, 989e12),      # H100 SXM5
+    "H100 80GB HBM3": (3.35e12, 67e12, 495e12, 989e12),  # H100 SXM5
     "H100 PCIe": (2.0e12, 51e12, 378e12, 756e12),
     "H100 NVL": (3.9e12, 60e12, 418e12, 835e12),
     "H200": (4.8e12, 67e12, 495e12, 989e12),
@@ -53,21 +53,49 @@ PEAKS = {
 }
 
 WORKLOADS = {
-    "two_layer": dict(label="(a) K=64 two-layer 784-256-10 ReLU, cross-entropy, B=16",
-                      make=lambda: two_layer(784, 256, 10), loss="cross_entropy", K=64, B=16, N=1024, lr=0.01),
-    "ch5": dict(label="(b) ch.5 net 784-5x128-1, 1/h readout, alpha hinge, B=16, P=1024, K=256",
-                make=lambda: alpha_mlp(784, 5, 128), loss="hinge", K=256, B=16, N=1024, lr=16.0),
-    "cnn": dict(label="(c) K=16 CNNs on 3x32x32: conv16-pool-conv32-pool-fc10 (torch.func), B=32",
-                make=lambda: FunctionalModel(_small_cnn, input_shape=(3, 32, 32), n_out=10), loss="cross_entropy",
-                K=16, B=32, N=1024, lr=0.01, strategies=("loop", "vmap")),
+    "two_layer": dict(
+        label="(a) K=64 two-layer 784-256-10 ReLU, cross-entropy, B=16",
+        make=lambda: two_layer(784, 256, 10),
+        loss="cross_entropy",
+        K=64,
+        B=16,
+        N=1024,
+        lr=0.01,
+    ),
+    "ch5": dict(
+        label="(b) ch.5 net 784-5x128-1, 1/h readout, alpha hinge, B=16, P=1024, K=256",
+        make=lambda: alpha_mlp(784, 5, 128),
+        loss="hinge",
+        K=256,
+        B=16,
+        N=1024,
+        lr=16.0,
+    ),
+    "cnn": dict(
+        label="(c) K=16 CNNs on 3x32x32: conv16-pool-conv32-pool-fc10 (torch.func), B=32",
+        make=lambda: FunctionalModel(_small_cnn, input_shape=(3, 32, 32), n_out=10),
+        loss="cross_entropy",
+        K=16,
+        B=32,
+        N=1024,
+        lr=0.01,
+        strategies=("loop", "vmap"),
+    ),
 }
 
 
 def _small_cnn() -> nn.Module:
     """A CIFAR-sized CNN of the kind chapters 2 and 4 train (21k parameters)."""
-    return nn.Sequential(nn.Conv2d(3, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                         nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                         nn.Flatten(), nn.Linear(32 * 8 * 8, 10))
+    return nn.Sequential(
+        nn.Conv2d(3, 16, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(16, 32, 3, padding=1),
+        nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(32 * 8 * 8, 10),
+    )
 
 
 def _sync(dev: torch.device) -> None:
@@ -75,8 +103,9 @@ def _sync(dev: torch.device) -> None:
         torch.cuda.synchronize(dev)
 
 
-def _interleaved(fns: dict[str, Callable[[], int]], seconds: float, dev: torch.device,
-                 rounds: int = 4) -> dict[str, float]:
+def _interleaved(
+    fns: dict[str, Callable[[], int]], seconds: float, dev: torch.device, rounds: int = 4
+) -> dict[str, float]:
     """Units per second of each ``fn`` (returns work units done), each run ``seconds`` in all, in ``rounds``
     alternating slices, so that a change in the machine's load hits every method alike. One warm-up call each."""
     for fn in fns.values():
@@ -116,10 +145,22 @@ def _members(spec: dict):
 
 
 def _group(model, data: Data, spec: dict, dtype, dev, graphs: bool) -> Group:
-    table = normalize(_members(spec), loss=spec["loss"], steps=10 ** 9, data_sizes={"default": data.n})
-    return Group(model, data.on(dev, dtype, spec["loss"]), table, loss=spec["loss"], batch_size=spec["B"],
-                 sampling="step", dtype=dtype, device=dev, fit_margin=None, measure={}, record_batch_loss=False,
-                 keep_params=False, cuda_graphs=graphs)
+    table = normalize(_members(spec), loss=spec["loss"], steps=10**9, data_sizes={"default": data.n})
+    return Group(
+        model,
+        data.on(dev, dtype, spec["loss"]),
+        table,
+        loss=spec["loss"],
+        batch_size=spec["B"],
+        sampling="step",
+        dtype=dtype,
+        device=dev,
+        fit_margin=None,
+        measure={},
+        record_batch_loss=False,
+        keep_params=False,
+        cuda_graphs=graphs,
+    )
 
 
 class _ScaledMLP(nn.Module):
@@ -129,8 +170,9 @@ class _ScaledMLP(nn.Module):
         super().__init__()
         self.spec = model
         self.weights = nn.ParameterList([nn.Parameter(params[f"w{l + 1}"][k].clone()) for l in range(model.depth)])
-        self.biases = nn.ParameterList([nn.Parameter(params[f"b{l + 1}"][k].clone()) for l in range(model.depth)]
-                                       if model.bias else [])
+        self.biases = nn.ParameterList(
+            [nn.Parameter(params[f"b{l + 1}"][k].clone()) for l in range(model.depth)] if model.bias else []
+        )
 
     def forward(self, x):
         m, h = self.spec, x
@@ -151,11 +193,13 @@ def _loop(spec: dict, group: Group, count: int):
     alpha = group.h["alpha"][:count].tolist()
     f0 = group.f0_train
     from .train import rng
+
     state = {"t": 0}
 
     def run_round() -> int:
-        idx = rng.batch_indices(group.h["seed"][:count], torch.tensor([state["t"]], device=group.device),
-                                data.n, group.B, "step")[:, 0]
+        idx = rng.batch_indices(
+            group.h["seed"][:count], torch.tensor([state["t"]], device=group.device), data.n, group.B, "step"
+        )[:, 0]
         for k, (mod, opt) in enumerate(zip(modules, opts)):
             x, y = data.x[idx[k]], data.y[idx[k]]
             out = mod(x)
@@ -169,6 +213,7 @@ def _loop(spec: dict, group: Group, count: int):
             opt.step()
         state["t"] += 1
         return count
+
     return run_round
 
 
@@ -179,6 +224,7 @@ def _engine_round(group: Group, steps: int) -> Callable[[], int]:
         group.run_steps(state["t"], state["t"] + steps)
         state["t"] += steps
         return steps * len(group.ids)
+
     return run_round
 
 
@@ -196,6 +242,7 @@ def _work(model, B: int, itemsize: int) -> tuple[float, float]:
     ``FunctionalModel`` member, worked out for the MLPs (no input gradient at the first layer)."""
     if isinstance(model, FunctionalModel):
         from torch.utils.flop_counter import FlopCounterMode
+
         module = model.make()
         counter = FlopCounterMode(display=False)
         with counter:
@@ -204,7 +251,7 @@ def _work(model, B: int, itemsize: int) -> tuple[float, float]:
         return float(counter.get_total_flops()), float(3 * itemsize * params)
     weights = [model.widths[l] * model.widths[l + 1] for l in range(model.trained)]
     flops = 6 * B * sum(weights) - 2 * B * weights[0]
-    params = sum(weights) + (sum(model.widths[1:model.trained + 1]) if model.bias else 0)
+    params = sum(weights) + (sum(model.widths[1 : model.trained + 1]) if model.bias else 0)
     return float(flops), float(3 * itemsize * params)
 
 
@@ -212,9 +259,13 @@ def cpu_peaks(seconds: float = 0.5) -> tuple[float, float]:
     """Estimated CPU peaks on this machine: (bytes/s of a large copy, FLOP/s of a large fp32 matmul)."""
     a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
     src, dst = torch.randn(1 << 25), torch.empty(1 << 25)
-    rates = _interleaved({"mm": lambda: (torch.mm(a, b), 1)[1], "copy": lambda: (dst.copy_(src), 1)[1]},
-                         2 * seconds, torch.device("cpu"), rounds=2)
-    return rates["copy"] * 2 * 4 * (1 << 25), rates["mm"] * 2 * 1024 ** 3
+    rates = _interleaved(
+        {"mm": lambda: (torch.mm(a, b), 1)[1], "copy": lambda: (dst.copy_(src), 1)[1]},
+        2 * seconds,
+        torch.device("cpu"),
+        rounds=2,
+    )
+    return rates["copy"] * 2 * 4 * (1 << 25), rates["mm"] * 2 * 1024**3
 
 
 def device_peaks(dev: torch.device, precision: str) -> tuple[float | None, float | None, str]:
@@ -222,7 +273,7 @@ def device_peaks(dev: torch.device, precision: str) -> tuple[float | None, float
     if dev.type == "cuda":
         name = torch.cuda.get_device_name(dev)
         for key, (bw, fp32, tf32, bf16) in PEAKS.items():
-            if name.removeprefix("NVIDIA ").strip() == key:      # exact: "H200" must not match "GH200"
+            if name.removeprefix("NVIDIA ").strip() == key:  # exact: "H200" must not match "GH200"
                 return bw, {"fp32": fp32, "tf32": tf32, "bf16": bf16}[precision], f"datasheet ({key})"
         return None, None, f"unknown for {name}"
     if dev.type == "cpu":
@@ -241,9 +292,16 @@ def _set_tf32(on: bool) -> None:
 
 
 def run(workloads: list[str], *, dev: torch.device, seconds: float, precisions: list[str]) -> dict:
-    results = {"device": _profile.device_name(dev), "torch": torch.__version__, "python": platform.python_version(),
-               "threads": torch.get_num_threads(), "cpu_count": os.cpu_count(), "seconds_per_measurement": seconds,
-               "load_average_before": os.getloadavg(), "rows": []}
+    results = {
+        "device": _profile.device_name(dev),
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "threads": torch.get_num_threads(),
+        "cpu_count": os.cpu_count(),
+        "seconds_per_measurement": seconds,
+        "load_average_before": os.getloadavg(),
+        "rows": [],
+    }
     for precision in precisions:
         bw, peak_flops, source = device_peaks(dev, precision)
         results.setdefault("peaks", {})[precision] = {"bandwidth_Bps": bw, "flops": peak_flops, "source": source}
@@ -254,7 +312,9 @@ def run(workloads: list[str], *, dev: torch.device, seconds: float, precisions: 
             spec = WORKLOADS[name]
             data = _data(spec, dev, dtype)
             flops, nbytes = _work(spec["make"](), spec["B"], torch.tensor([], dtype=dtype).element_size())
-            variants = [(f"engine ({'member loop' if s == 'loop' else s})", False, s) for s in spec.get("strategies", ())] or [("engine", False, None)]
+            variants = [
+                (f"engine ({'member loop' if s == 'loop' else s})", False, s) for s in spec.get("strategies", ())
+            ] or [("engine", False, None)]
             if dev.type == "cuda":
                 variants.append(("engine+cuda_graphs", True, None))
             fns, groups = {}, {}
@@ -273,45 +333,65 @@ def run(workloads: list[str], *, dev: torch.device, seconds: float, precisions: 
                 rates.pop("engine+cuda_graphs")
             base = rates["per-model loop"]
             for method, rate in rates.items():
-                results["rows"].append({
-                    "workload": name, "label": spec["label"], "precision": precision, "method": method,
-                    "model_steps_per_s": rate, "ratio_to_loop": rate / base,
-                    "flops_fraction": rate * flops / peak_flops if peak_flops else None,
-                    "bandwidth_fraction": rate * nbytes / bw if bw else None,
-                    "flops_per_model_step": flops, "bytes_per_model_step": nbytes})
+                results["rows"].append(
+                    {
+                        "workload": name,
+                        "label": spec["label"],
+                        "precision": precision,
+                        "method": method,
+                        "model_steps_per_s": rate,
+                        "ratio_to_loop": rate / base,
+                        "flops_fraction": rate * flops / peak_flops if peak_flops else None,
+                        "bandwidth_fraction": rate * nbytes / bw if bw else None,
+                        "flops_per_model_step": flops,
+                        "bytes_per_model_step": nbytes,
+                    }
+                )
     if dev.type == "cuda":
-        _set_tf32(False)                                      # back to torch's default
+        _set_tf32(False)  # back to torch's default
     results["load_average_after"] = os.getloadavg()
     return results
 
 
 def _print(results: dict) -> None:
     threads = f"{results['threads']} thread{'s' if results['threads'] != 1 else ''}"
-    print(f"lrlib.bench on {results['device']}; torch {results['torch']}, {threads}; "
-          f"load average {results['load_average_before'][0]:.1f} before, {results['load_average_after'][0]:.1f} "
-          f"after, on {results['cpu_count']} cores (other processes slow both methods, the loop more)")
+    print(
+        f"lrlib.bench on {results['device']}; torch {results['torch']}, {threads}; "
+        f"load average {results['load_average_before'][0]:.1f} before, {results['load_average_after'][0]:.1f} "
+        f"after, on {results['cpu_count']} cores (other processes slow both methods, the loop more)"
+    )
     for precision, peak in results["peaks"].items():
         bw = f"{peak['bandwidth_Bps'] / 1e9:,.0f} GB/s" if peak["bandwidth_Bps"] else "unknown"
         fl = f"{peak['flops'] / 1e9:,.0f} GFLOP/s" if peak["flops"] else "unknown"
         print(f"  peak assumed ({precision}): {bw}, {fl} [{peak['source']}]")
     print(f"{'workload':<74} {'prec':<5} {'method':<20} {'model-steps/s':>14} {'vs loop':>8} {'FLOP':>7} {'BW':>7}")
-    pct = lambda v: "n/a" if v is None else f"{100 * v:.1f}%"   # noqa: E731
+    pct = lambda v: "n/a" if v is None else f"{100 * v:.1f}%"  # noqa: E731
     for r in results["rows"]:
-        print(f"{r['label']:<74} {r['precision']:<5} {r['method']:<20} {r['model_steps_per_s']:>14,.0f} "
-              f"{r['ratio_to_loop']:>7.2f}x {pct(r['flops_fraction']):>7} {pct(r['bandwidth_fraction']):>7}")
+        print(
+            f"{r['label']:<74} {r['precision']:<5} {r['method']:<20} {r['model_steps_per_s']:>14,.0f} "
+            f"{r['ratio_to_loop']:>7.2f}x {pct(r['flops_fraction']):>7} {pct(r['bandwidth_fraction']):>7}"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lrlib.bench", description=__doc__.splitlines()[0])
     parser.add_argument("--json", metavar="PATH", help="write every figure to this JSON file")
     parser.add_argument("--workloads", default="two_layer,ch5,cnn", help="comma-separated: two_layer, ch5, cnn")
-    parser.add_argument("--seconds", type=float, default=None,
-                        help="time per method and workload, in 4 alternating slices (default 4, CUDA 2)")
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=None,
+        help="time per method and workload, in 4 alternating slices (default 4, CUDA 2)",
+    )
     parser.add_argument("--tf32", action="store_true", help="also measure with TF32 matmuls (CUDA)")
     parser.add_argument("--bf16", action="store_true", help="also measure in bfloat16")
     parser.add_argument("--device", default=None, help="default: LRLIB_DEVICE or CUDA > MPS > CPU")
-    parser.add_argument("--threads", type=int, default=None,
-                        help="CPU threads for torch (default: LRLIB_THREADS, else one per two cores, as chapters run)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="CPU threads for torch (default: LRLIB_THREADS, else one per two cores, as chapters run)",
+    )
     args = parser.parse_args(argv)
     workloads = [w.strip() for w in args.workloads.split(",") if w.strip()]
     for w in workloads:

@@ -13,6 +13,7 @@ Example
 ...     claims.between("B_opt against eps: log-log slope", 1.4, 0.75, 1.25, paper="1")
 >>> claims.check()          # raises ClaimFailed if a smoke claim failed; else lists the paper claims that failed
 """
+
 from __future__ import annotations
 
 import math
@@ -36,7 +37,7 @@ class Claim:
     test: str
     passed: bool
     paper: str = ""
-    scale: str | None = None        # the scale of the numbers it was checked on; None: a regression test
+    scale: str | None = None  # the scale of the numbers it was checked on; None: a regression test
 
 
 def _fmt(value: Any) -> str:
@@ -118,18 +119,23 @@ class Claims:
         return [c for c in self.failed if c.scale == "paper"]
 
     def table(self) -> pd.DataFrame:
-        return pd.DataFrame({
-            "claim": [c.name for c in self.items],
-            "scale": [c.scale or "smoke" for c in self.items],
-            "measured": [_fmt(c.measured) for c in self.items],
-            "test": [c.test for c in self.items],
-            "paper": [c.paper for c in self.items],
-            "result": ["pass" if c.passed else "FAIL" for c in self.items],
-        })
+        return pd.DataFrame(
+            {
+                "claim": [c.name for c in self.items],
+                "scale": [c.scale or "smoke" for c in self.items],
+                "measured": [_fmt(c.measured) for c in self.items],
+                "test": [c.test for c in self.items],
+                "paper": [c.paper for c in self.items],
+                "result": ["pass" if c.passed else "FAIL" for c in self.items],
+            }
+        )
 
     def _repr_html_(self) -> str:
-        styled = self.table().style.hide(axis="index").map(
-            lambda v: "color: #b2182b; font-weight: bold" if v == "FAIL" else "", subset=["result"])
+        styled = (
+            self.table()
+            .style.hide(axis="index")
+            .map(lambda v: "color: #b2182b; font-weight: bold" if v == "FAIL" else "", subset=["result"])
+        )
         return f"<p><b>{self.title}</b>: {self._count()}</p>" + styled.to_html()
 
     def _count(self) -> str:
@@ -141,7 +147,7 @@ class Claims:
     def __str__(self) -> str:
         return f"{self.title}\n" + self.table().to_string(index=False)
 
-    def check(self) -> "Outcome":
+    def check(self) -> Outcome:
         """Raise ClaimFailed, with the full table in the message, if a smoke claim failed.
 
         Otherwise return the outcome, which names every paper-scale claim that failed (shown in a notebook).
@@ -158,6 +164,7 @@ class Claims:
 @dataclass
 class Outcome:
     """What ``Claims.check()`` found when no smoke claim failed: the paper-scale claims that did not hold."""
+
     title: str
     n_claims: int
     not_reproduced: list[Claim]
@@ -165,16 +172,22 @@ class Outcome:
     def __str__(self) -> str:
         if not self.not_reproduced:
             return f"{self.title}: all {self.n_claims} claims hold."
-        lines = [f"{self.title}: {len(self.not_reproduced)} of {self.n_claims} claims, checked on paper-scale "
-                 "numbers, did not hold. They are this reproduction's findings, not hidden and not re-tuned:"]
+        lines = [
+            f"{self.title}: {len(self.not_reproduced)} of {self.n_claims} claims, checked on paper-scale "
+            "numbers, did not hold. They are this reproduction's findings, not hidden and not re-tuned:"
+        ]
         lines += [f"- {c.name}: measured {_fmt(c.measured)}, test {c.test}" for c in self.not_reproduced]
         return "\n".join(lines)
 
     def _repr_markdown_(self) -> str:
         if not self.not_reproduced:
             return f"**{self.title}: all {self.n_claims} claims hold.**"
-        rows = "\n".join(f"- **{c.name}**: measured {_fmt(c.measured)}; test {c.test}; paper {c.paper or '—'}"
-                         for c in self.not_reproduced)
-        return (f"**Not reproduced.** {len(self.not_reproduced)} of {self.n_claims} claims, checked on "
-                f"paper-scale numbers, did not hold. They are this reproduction's findings (the thresholds were "
-                f"fixed before the runs and are not re-tuned); the text discusses them.\n\n{rows}")
+        rows = "\n".join(
+            f"- **{c.name}**: measured {_fmt(c.measured)}; test {c.test}; paper {c.paper or '—'}"
+            for c in self.not_reproduced
+        )
+        return (
+            f"**Not reproduced.** {len(self.not_reproduced)} of {self.n_claims} claims, checked on "
+            f"paper-scale numbers, did not hold. They are this reproduction's findings (the thresholds were "
+            f"fixed before the runs and are not re-tuned); the text discusses them.\n\n{rows}"
+        )

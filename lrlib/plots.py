@@ -3,9 +3,11 @@
 Colours are from seaborn's colour-blind-safe palette, and a condition keeps its colour in every chapter
 (``COLORS['large_lr']`` is always the same orange, ``COLORS['paper']`` always marks the paper's value).
 """
+
 from __future__ import annotations
 
-from typing import Sequence
+import math
+from collections.abc import Sequence
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -14,11 +16,11 @@ import seaborn as sns
 
 PALETTE = sns.color_palette("colorblind")
 COLORS = {
-    "small_lr": PALETTE[0],   # blue
-    "large_lr": PALETTE[1],   # orange
-    "ours": PALETTE[2],       # green
-    "theory": PALETTE[7],     # grey
-    "paper": PALETTE[3],      # red: the paper's reported value
+    "small_lr": PALETTE[0],  # blue
+    "large_lr": PALETTE[1],  # orange
+    "ours": PALETTE[2],  # green
+    "theory": PALETTE[7],  # grey
+    "paper": PALETTE[3],  # red: the paper's reported value
     "diverged": "#444444",
 }
 #: cells of a phase diagram above its colour range
@@ -28,20 +30,32 @@ OVER_COLOR = "#bdbdbd"
 def use_book_style() -> None:
     """Set the book's matplotlib/seaborn style (call once per notebook; idempotent)."""
     sns.set_theme(context="notebook", style="whitegrid", palette=PALETTE)
-    mpl.rcParams.update({
-        "figure.figsize": (6.4, 4.0),
-        "figure.dpi": 110,
-        "savefig.dpi": 150,
-        "axes.titlesize": "medium",
-        "axes.titleweight": "bold",
-        "legend.frameon": False,
-        "image.cmap": "viridis",
-        "figure.constrained_layout.use": True,
-    })
+    mpl.rcParams.update(
+        {
+            "figure.figsize": (6.4, 4.0),
+            "figure.dpi": 110,
+            "savefig.dpi": 150,
+            "axes.titlesize": "medium",
+            "axes.titleweight": "bold",
+            "legend.frameon": False,
+            "image.cmap": "viridis",
+            "figure.constrained_layout.use": True,
+        }
+    )
 
 
-def seed_band(ax, x: Sequence[float], values: np.ndarray, *, label: str, color=None, points: bool = True,
-              band: str = "minmax", count_in_label: bool = True, **line_kw):
+def seed_band(
+    ax,
+    x: Sequence[float],
+    values: np.ndarray,
+    *,
+    label: str,
+    color=None,
+    points: bool = True,
+    band: str = "minmax",
+    count_in_label: bool = True,
+    **line_kw,
+):
     """Mean over seeds as a line, the spread over seeds as a band, each seed as faint points.
 
     ``values`` has shape [n_seeds, len(x)]; ``band`` is ``'minmax'`` or ``'std'``.
@@ -74,10 +88,22 @@ def paper_value(ax, value: float, *, label: str = "paper", axis: str = "y", **kw
     return ax.axhline(value, **style) if axis == "y" else ax.axvline(value, **style)
 
 
-def phase_diagram(ax, x: Sequence[float], y: Sequence[float], z: np.ndarray, *, xlabel: str, ylabel: str,
-                  cbar_label: str, mask: np.ndarray | None = None, mask_label: str = "diverged",
-                  log: bool = False, cmap: str = "viridis", clim: tuple[float, float] | None = None,
-                  over_label: str = "above the colour range"):
+def phase_diagram(
+    ax,
+    x: Sequence[float],
+    y: Sequence[float],
+    z: np.ndarray,
+    *,
+    xlabel: str,
+    ylabel: str,
+    cbar_label: str,
+    mask: np.ndarray | None = None,
+    mask_label: str = "diverged",
+    log: bool = False,
+    cmap: str = "viridis",
+    clim: tuple[float, float] | None = None,
+    over_label: str = "above the colour range",
+):
     """A heat map over a log2 grid (z has shape [len(y), len(x)]); masked cells hatched and labelled.
 
     ``clim``: the colour range; cells above it are drawn in grey (``over_label`` in the legend, an arrow on the
@@ -91,27 +117,56 @@ def phase_diagram(ax, x: Sequence[float], y: Sequence[float], z: np.ndarray, *, 
     colors = mpl.colormaps[cmap].with_extremes(over=OVER_COLOR) if over else mpl.colormaps[cmap]
     vmin, vmax = clim if clim is not None else (None, None)
     norm = mpl.colors.LogNorm(vmin, vmax) if log else mpl.colors.Normalize(vmin, vmax)
-    mesh = ax.pcolormesh(_edges(lx), _edges(ly), shown, cmap=colors, norm=norm, shading="flat")
+    mesh = ax.pcolormesh(cell_edges(lx), cell_edges(ly), shown, cmap=colors, norm=norm, shading="flat")
     if over:
         ax.add_patch(mpl.patches.Rectangle((0, 0), 0, 0, facecolor=OVER_COLOR, label=over_label))
     if mask is not None and mask.any():
-        ex, ey = _edges(lx), _edges(ly)
-        for i, j in zip(*np.nonzero(mask)):
-            ax.add_patch(mpl.patches.Rectangle((ex[j], ey[i]), ex[j + 1] - ex[j], ey[i + 1] - ey[i],
-                                               facecolor="white", edgecolor="#444444", hatch="xx", linewidth=0))
-        ax.add_patch(mpl.patches.Rectangle((0, 0), 0, 0, facecolor="white", edgecolor="#444444", hatch="xx",
-                                           label=mask_label))
+        hatch_cells(ax, x, y, mask, "xx", facecolor="white", label=mask_label)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.figure.colorbar(mesh, ax=ax, label=cbar_label, extend="max" if over else "neither")
     return mesh
 
 
-def _edges(centres: np.ndarray) -> np.ndarray:
+def cell_edges(centres: np.ndarray) -> np.ndarray:
+    """The edges of grid cells around their centres (halfway between neighbours; a lone cell is 1 wide)."""
+    centres = np.asarray(centres, dtype=float)
     if len(centres) == 1:
         return np.array([centres[0] - 0.5, centres[0] + 0.5])
     mid = (centres[1:] + centres[:-1]) / 2
     return np.concatenate([[2 * centres[0] - mid[0]], mid, [2 * centres[-1] - mid[-1]]])
+
+
+def hatch_cells(
+    ax,
+    x: Sequence[float],
+    y: Sequence[float],
+    mask: np.ndarray,
+    hatch: str,
+    *,
+    facecolor: str | None = None,
+    label: str | None = None,
+) -> None:
+    """Hatch the cells of a :func:`phase_diagram` (same ``x``, ``y`` grid) where ``mask`` [len(y), len(x)] is
+    true; ``facecolor`` blanks them first (``None``: the colour stays visible); ``label`` adds a legend entry."""
+    mask = np.asarray(mask, dtype=bool)
+    ex, ey = cell_edges(np.log2(np.asarray(x, float))), cell_edges(np.log2(np.asarray(y, float)))
+    style = dict(hatch=hatch, edgecolor="#444444", linewidth=0)
+    style |= dict(facecolor=facecolor) if facecolor else dict(fill=False)
+    for i, j in zip(*np.nonzero(mask)):
+        ax.add_patch(mpl.patches.Rectangle((ex[j], ey[i]), ex[j + 1] - ex[j], ey[i + 1] - ey[i], **style))
+    if label is not None and mask.any():
+        ax.add_patch(mpl.patches.Rectangle((0, 0), 0, 0, label=label, **(style | dict(linewidth=None))))
+
+
+def log2_ticks(ax, x: Sequence[float], y: Sequence[float], max_ticks: int = 8) -> None:
+    """Tick a :func:`phase_diagram`'s axes at powers of two (at most about ``max_ticks`` per axis)."""
+    lx, ly = np.log2(np.asarray(x, float)), np.log2(np.asarray(y, float))
+    step_x, step_y = max(1, math.ceil(len(lx) / max_ticks)), max(1, math.ceil(len(ly) / max_ticks))
+    ax.set_xticks(lx[::step_x], [f"$2^{{{int(round(v))}}}$" for v in lx[::step_x]])
+    ax.set_yticks(
+        ly[::step_y], [f"$2^{{{v:.0f}}}$" if float(v).is_integer() else f"$2^{{{v:.1f}}}$" for v in ly[::step_y]]
+    )
 
 
 def caption(fig, text: str) -> None:
@@ -119,4 +174,16 @@ def caption(fig, text: str) -> None:
     fig.text(0.01, -0.02, text, ha="left", va="top", fontsize="small", color="#444444", wrap=True)
 
 
-__all__ = ["COLORS", "PALETTE", "use_book_style", "seed_band", "paper_value", "phase_diagram", "caption", "plt"]
+__all__ = [
+    "COLORS",
+    "PALETTE",
+    "use_book_style",
+    "seed_band",
+    "paper_value",
+    "phase_diagram",
+    "cell_edges",
+    "hatch_cells",
+    "log2_ticks",
+    "caption",
+    "plt",
+]

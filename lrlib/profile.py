@@ -12,6 +12,7 @@ Environment variables (each validated up front, with a one-line error naming the
 ``LRLIB_COMMIT``    optional: the commit to record in provenance where the code is not a git checkout (a copy
                     of the working tree sent to a GPU machine); ignored inside a git checkout.
 """
+
 from __future__ import annotations
 
 import datetime as _dt
@@ -120,14 +121,19 @@ def git_commit() -> str:
     """The checkout's commit (``+dirty`` if tracked files other than stored results changed); outside a git
     checkout ``LRLIB_COMMIT`` (validated as a hexadecimal hash, ``+copy`` appended), else ``"unknown"``."""
     try:
-        out = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=REPO_ROOT, capture_output=True,
-                             text=True, timeout=5)
+        out = subprocess.run(
+            ["git", "rev-parse", "--short=12", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=5
+        )
         commit = out.stdout.strip() if out.returncode == 0 else ""
         if commit:
             # stored results are data, not code: deleting one to recompute it leaves the code clean
-            dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
-                                    ":(exclude)book/_results"], cwd=REPO_ROOT, capture_output=True, text=True,
-                                   timeout=5).stdout.strip()
+            dirty = subprocess.run(
+                ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":(exclude)book/_results"],
+                cwd=REPO_ROOT,
+                capture_output=True,
+                text=True,
+                timeout=5,
+            ).stdout.strip()
             return commit + ("+dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         pass
@@ -147,9 +153,9 @@ def tf32_matmuls() -> bool:
         return True
     matmul = torch.backends.cuda.matmul
     precision = getattr(matmul, "fp32_precision", None)
-    if precision is None:                                      # torch without the new API
+    if precision is None:  # torch without the new API
         return bool(matmul.allow_tf32)
-    if precision == "none":                                    # inherits the global setting
+    if precision == "none":  # inherits the global setting
         precision = getattr(torch.backends, "fp32_precision", "none")
     return precision == "tf32"
 
@@ -176,7 +182,7 @@ def provenance(wall_time_s: float | None = None, dev: torch.device | None = None
         "torch": torch.__version__,
         "python": platform.python_version(),
         "commit": git_commit(),
-        "date": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "date": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "wall_time_s": None if wall_time_s is None else round(float(wall_time_s), 3),
         **({"cuda_fp32_matmul": "tf32" if tf32_matmuls() else "ieee"} if dev.type == "cuda" else {}),
     }

@@ -11,6 +11,7 @@ entry whose files do not match its manifest (a half-copied folder, say) is never
 Paper-scale results live under ``book/_results/`` and ship with the book; smoke results go to a cache folder
 outside the repository (``LRLIB_CACHE``, default a per-user cache); ``LRLIB_STORE`` overrides both.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -20,9 +21,10 @@ import os
 import shutil
 import socket
 import tempfile
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -104,6 +106,7 @@ def _table_to_arrays(table: pd.DataFrame) -> dict[str, np.ndarray]:
 @dataclass
 class Entry:
     """One stored result: its configuration, provenance, named arrays and tidy table."""
+
     config: dict
     provenance: dict
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
@@ -155,12 +158,22 @@ class Store:
             with np.load(path / "table.npz", allow_pickle=False) as z:
                 order = json.loads((path / "columns.json").read_text())
                 table = pd.DataFrame({k: z[k] for k in order})
-        return Entry(config=json.loads((path / "config.json").read_text()),
-                     provenance=json.loads((path / "provenance.json").read_text()),
-                     arrays=arrays, table=table, path=path)
+        return Entry(
+            config=json.loads((path / "config.json").read_text()),
+            provenance=json.loads((path / "provenance.json").read_text()),
+            arrays=arrays,
+            table=table,
+            path=path,
+        )
 
-    def put(self, config: Mapping, *, arrays: Mapping[str, Any] | None = None, table: pd.DataFrame | None = None,
-            provenance: Mapping | None = None) -> Entry:
+    def put(
+        self,
+        config: Mapping,
+        *,
+        arrays: Mapping[str, Any] | None = None,
+        table: pd.DataFrame | None = None,
+        provenance: Mapping | None = None,
+    ) -> Entry:
         """Write an entry atomically (temporary folder, then rename) and return it as read back."""
         cfg = canonical_config(config)
         final = self.path_for(cfg)
@@ -168,7 +181,8 @@ class Store:
             raise MissingResult(
                 f"the {cfg['experiment']!r} result {final.name} is not stored in {self.root} and this store is "
                 "read-only (the book build reads stored paper-scale results); compute it with "
-                "LRLIB_PROFILE=paper LRLIB_RESULTS=compute")
+                "LRLIB_PROFILE=paper LRLIB_RESULTS=compute"
+            )
         final.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{final.name}-", dir=final.parent))
         tmp.chmod(0o755)  # mkdtemp makes it private; a stored result is meant to be read by everyone
@@ -200,8 +214,9 @@ class Store:
             raise
         return self._read(final)
 
-    def cached(self, config: Mapping, compute: Callable[[], Mapping[str, Any]], *,
-               shared: bool = False) -> Entry | None:
+    def cached(
+        self, config: Mapping, compute: Callable[[], Mapping[str, Any]], *, shared: bool = False
+    ) -> Entry | None:
         """Return the stored entry, or run ``compute()`` (returning ``put``'s keyword arguments) and store it.
 
         ``shared=True`` lets several processes work through the same list of entries (``python -m lrlib.papers``
@@ -211,14 +226,14 @@ class Store:
         entry = self.get(config)
         if entry is not None:
             return entry
-        if not shared or self.read_only:           # a read-only store refuses the put with a clear error
+        if not shared or self.read_only:  # a read-only store refuses the put with a clear error
             return self.put(config, **compute())
         path = self.path_for(config)
         claim = path.with_name(f".claim-{path.name}")
         if not _take_claim(claim):
             return None
         try:
-            return self.get(config) or self.put(config, **compute())   # another process may have just stored it
+            return self.get(config) or self.put(config, **compute())  # another process may have just stored it
         finally:
             claim.unlink(missing_ok=True)
 
@@ -242,10 +257,10 @@ def _take_claim(path: Path) -> bool:
             try:
                 host, pid = path.read_text().split()
             except (OSError, ValueError):
-                return False                      # being written this instant, or not ours to judge
+                return False  # being written this instant, or not ours to judge
             if host != socket.gethostname() or _alive(int(pid)):
                 return False
-            path.unlink(missing_ok=True)          # its process is gone: take the claim over
+            path.unlink(missing_ok=True)  # its process is gone: take the claim over
             continue
         with os.fdopen(fd, "w") as f:
             f.write(mine)
@@ -275,6 +290,7 @@ def default_root(scale: str | None = None) -> Path:
     if cache:
         return Path(cache).expanduser() / scale
     from platformdirs import user_cache_dir
+
     return Path(user_cache_dir("lrlib")) / "results" / scale
 
 

@@ -21,13 +21,15 @@ Example
 >>> len(table), table.member.nunique()
 (36, 12)
 """
+
 from __future__ import annotations
 
 import concurrent.futures as cf
 import math
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -44,12 +46,14 @@ _PACK_BY = ("data", "batch_size", "loss", "sampling", "steps")
 @dataclass
 class Trainer:
     """A picklable ``run(members) -> table``: :func:`lrlib.train.train` on a fixed model and data."""
+
     model: Any
     data: Any
     kwargs: dict = field(default_factory=dict)
 
     def __call__(self, members: pd.DataFrame) -> pd.DataFrame:
         from .train import train
+
         return train(self.model, self.data, members, progress=False, **self.kwargs).table
 
 
@@ -84,7 +88,7 @@ def chunks(members: pd.DataFrame, chunk_size: int) -> list[pd.DataFrame]:
     else:
         pieces = [ordered]
     for rows in pieces:
-        out += [rows.iloc[i:i + chunk_size] for i in range(0, len(rows), chunk_size)]
+        out += [rows.iloc[i : i + chunk_size] for i in range(0, len(rows), chunk_size)]
     return out
 
 
@@ -101,8 +105,17 @@ def _renumber(table: pd.DataFrame, chunk: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def sweep(run: Callable[[pd.DataFrame], Any], members: pd.DataFrame, *, config: Mapping, store: Store | None = None,
-          chunk_size: int = 256, executor: Any = None, progress: bool = True, desc: str | None = None) -> pd.DataFrame:
+def sweep(
+    run: Callable[[pd.DataFrame], Any],
+    members: pd.DataFrame,
+    *,
+    config: Mapping,
+    store: Store | None = None,
+    chunk_size: int = 256,
+    executor: Any = None,
+    progress: bool = True,
+    desc: str | None = None,
+) -> pd.DataFrame:
     """Run every member of ``members`` in chunks, keep each chunk's table in the store, return one table.
 
     Parameters
@@ -148,8 +161,10 @@ def sweep(run: Callable[[pd.DataFrame], Any], members: pd.DataFrame, *, config: 
         if not isinstance(table, pd.DataFrame):
             raise TypeError(f"run must return a DataFrame (or a Result), got {type(table).__name__}")
         from .profile import provenance
-        entry = store.put(_chunk_config(config, parts[i]), table=_renumber(table, parts[i]),
-                          provenance=provenance(seconds))
+
+        entry = store.put(
+            _chunk_config(config, parts[i]), table=_renumber(table, parts[i]), provenance=provenance(seconds)
+        )
         tables[i] = entry.table
         if bar is not None:
             bar.update(len(parts[i]))
@@ -164,7 +179,7 @@ def sweep(run: Callable[[pd.DataFrame], Any], members: pd.DataFrame, *, config: 
             futures = {executor.submit(run, parts[i]): i for i in todo}
             if all(isinstance(f, cf.Future) for f in futures):
                 done = cf.as_completed(futures)
-            else:                                   # other futures: wait in submission order
+            else:  # other futures: wait in submission order
                 done = iter(futures)
             for fut in done:
                 finish(futures[fut], fut.result(), time.perf_counter() - start)

@@ -30,6 +30,7 @@ Example
 >>> bool(fit.occam >= 0)
 True
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,8 +39,16 @@ import numpy as np
 from scipy.special import expit, log_softmax
 
 __all__ = [
-    "with_bias", "logistic_cost", "fit_logistic", "softmax_cost", "fit_softmax", "Evidence", "laplace_evidence",
-    "noise_scale", "minibatch_mean_variance", "scaled_optimal_batch_size",
+    "with_bias",
+    "logistic_cost",
+    "fit_logistic",
+    "softmax_cost",
+    "fit_softmax",
+    "Evidence",
+    "laplace_evidence",
+    "noise_scale",
+    "minibatch_mean_variance",
+    "scaled_optimal_batch_size",
 ]
 
 
@@ -91,7 +100,7 @@ def _hessian_logdet_terms(X: np.ndarray, s: np.ndarray, lam: float) -> np.ndarra
 
     The Hessian of C is X^T diag(s) X + lam I, so its eigenvalues are lam + mu_j (and lam for the rest).
     """
-    r = np.sqrt(s)[:, None] * X                       # [N, p]
+    r = np.sqrt(s)[:, None] * X  # [N, p]
     small = r @ r.T if X.shape[0] < X.shape[1] else r.T @ r
     return np.clip(np.linalg.eigvalsh(small), 0.0, None)
 
@@ -103,7 +112,7 @@ def _newton_direction(X: np.ndarray, s: np.ndarray, grad: np.ndarray, lam: float
         hess = (X.T * s) @ X
         hess[np.diag_indices(p)] += lam
         return _spd_solve(hess, grad)
-    r = np.sqrt(s)[:, None] * X                       # [N, p]
+    r = np.sqrt(s)[:, None] * X  # [N, p]
     inner = r @ r.T
     inner[np.diag_indices(n)] += lam
     return (grad - r.T @ _spd_solve(inner, r @ grad)) / lam
@@ -111,6 +120,7 @@ def _newton_direction(X: np.ndarray, s: np.ndarray, grad: np.ndarray, lam: float
 
 def _spd_solve(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     from scipy.linalg import cho_factor, cho_solve
+
     return cho_solve(cho_factor(a, lower=True, check_finite=False), b, check_finite=False)
 
 
@@ -151,7 +161,7 @@ def fit_logistic(X, y, lam: float, *, w_init=None, tol: float = 1e-10, max_iter:
         if decrement / 2 <= tol * max(1.0, abs(cost)):
             return w
         t = 1.0
-        while True:                                   # backtracking (Armijo) line search
+        while True:  # backtracking (Armijo) line search
             trial = w - t * step
             trial_cost = logistic_cost(X, y, lam, trial)
             if trial_cost <= cost - 0.25 * t * decrement or t < 1e-12:
@@ -181,8 +191,9 @@ def _softmax_hessian(X: np.ndarray, prob: np.ndarray, lam: float) -> np.ndarray:
     return hess
 
 
-def fit_softmax(X, y, lam: float, n_classes: int, *, W_init=None, tol: float = 1e-10,
-                max_iter: int = 500) -> np.ndarray:
+def fit_softmax(
+    X, y, lam: float, n_classes: int, *, W_init=None, tol: float = 1e-10, max_iter: int = 500
+) -> np.ndarray:
     """The minimum W0 [p, n_classes] of the L2-regularised softmax cost, by Newton's method with backtracking.
 
     Every one of the p * n_classes weights has the same Gaussian prior, so the redundant direction (adding a
@@ -231,6 +242,7 @@ class Evidence:
     occam : float, 1/2 sum_i ln(lam_i / lam) >= 0, the breadth term (minus the log Occam factor)
     hessian_extra : array, the eigenvalues lam_i - lam of the data part of the Hessian that can be non-zero
     """
+
     weights: np.ndarray
     lam: float
     n_train: int
@@ -266,8 +278,9 @@ class Evidence:
         return float(self.hessian_extra.max(initial=0.0) + self.lam)
 
 
-def laplace_evidence(X, y, lam: float, *, model: str = "logistic", n_classes: int | None = None,
-                     w_init=None, tol: float = 1e-10) -> Evidence:
+def laplace_evidence(
+    X, y, lam: float, *, model: str = "logistic", n_classes: int | None = None, w_init=None, tol: float = 1e-10
+) -> Evidence:
     """Minimise C and return the Laplace evidence there (see the module docstring).
 
     Parameters
@@ -306,8 +319,9 @@ def laplace_evidence(X, y, lam: float, *, model: str = "logistic", n_classes: in
         raise ValueError(f"model must be 'logistic' or 'softmax', got {model!r}")
     cost = nll + 0.5 * lam * float(np.sum(w * w))
     occam = 0.5 * float(np.sum(np.log1p(extra / lam)))
-    return Evidence(weights=w, lam=lam, n_train=X.shape[0], n_classes=k, data_nll=nll, cost=cost, occam=occam,
-                    hessian_extra=extra)
+    return Evidence(
+        weights=w, lam=lam, n_train=X.shape[0], n_classes=k, data_nll=nll, cost=cost, occam=occam, hessian_extra=extra
+    )
 
 
 # -------------------------------------------------------------------------------------------- noise scale
@@ -351,5 +365,10 @@ def scaled_optimal_batch_size(b_opt0, lr0, n0, momentum0, lr, n_train, momentum)
     for name, value in (("momentum0", momentum0), ("momentum", momentum)):
         if np.any(np.asarray(value) < 0) or np.any(np.asarray(value) >= 1):
             raise ValueError(f"{name} must lie in [0, 1), got {value}")
-    return (np.asarray(b_opt0, float) * (np.asarray(lr, float) / lr0) * (np.asarray(n_train, float) / n0)
-            * (1.0 - momentum0) / (1.0 - np.asarray(momentum, float)))
+    return (
+        np.asarray(b_opt0, float)
+        * (np.asarray(lr, float) / lr0)
+        * (np.asarray(n_train, float) / n0)
+        * (1.0 - momentum0)
+        / (1.0 - np.asarray(momentum, float))
+    )

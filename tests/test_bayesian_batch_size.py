@@ -1,4 +1,5 @@
 """Chapter 3's experiment code: data splits, the evidence sweep, the B_opt rule, slopes, the sweep plumbing."""
+
 import dataclasses
 
 import numpy as np
@@ -12,10 +13,10 @@ from lrlib.papers import bayesian_batch_size_sweeps as S
 def test_zeros_vs_ones_is_balanced_and_disjoint():
     rng = np.random.default_rng(0)
     y = np.array([0] * 30 + [1] * 40 + [7] * 10)
-    x = np.arange(len(y), dtype=float)[:, None]               # the input is the image's index
+    x = np.arange(len(y), dtype=float)[:, None]  # the input is the image's index
     xtr, ytr, xte, yte = M.zeros_vs_ones(x, y, 20, rng)
-    assert ytr.sum() == 10 and len(ytr) == 20                  # 10 zeros + 10 ones
-    assert len(yte) == 2 * 20 and yte.sum() == 20              # the rest, balanced to the rarer class
+    assert ytr.sum() == 10 and len(ytr) == 20  # 10 zeros + 10 ones
+    assert len(yte) == 2 * 20 and yte.sum() == 20  # the rest, balanced to the rarer class
     assert not set(xtr[:, 0]) & set(xte[:, 0])
     assert set(y[xtr[:, 0].astype(int)]) | set(y[xte[:, 0].astype(int)]) == {0, 1}
     with pytest.raises(ValueError, match="n_train"):
@@ -30,8 +31,8 @@ def test_noisy_labels_are_nested_in_the_noise_level():
     assert np.array_equal(M.noisy_labels(y, 1.0, u, coin), coin)
     changed_02 = M.noisy_labels(y, 0.2, u, coin) != y
     changed_05 = M.noisy_labels(y, 0.5, u, coin) != y
-    assert np.all(changed_05[changed_02])                      # a label flipped at q = 0.2 stays flipped at 0.5
-    assert 0.05 < changed_02.mean() < 0.15                     # about q/2 of the labels change
+    assert np.all(changed_05[changed_02])  # a label flipped at q = 0.2 stays flipped at 0.5
+    assert 0.05 < changed_02.mean() < 0.15  # about q/2 of the labels change
     with pytest.raises(ValueError, match="noise"):
         M.noisy_labels(y, 1.5, u, coin)
 
@@ -43,19 +44,19 @@ def test_evidence_sweep_splits_into_depth_and_breadth():
     table = M.evidence_sweep(x[:40], y[:40], x[40:], y[40:], [10.0, 1.0, 0.1])
     assert np.allclose(table["evidence"], table["depth"] + table["occam"] - np.log(2))
     assert (table["occam"] > 0).all()
-    assert table["occam"].is_monotonic_increasing                # a weaker prior: a sharper minimum relative to it
-    assert table["depth"].is_monotonic_decreasing                # ... and a deeper one
+    assert table["occam"].is_monotonic_increasing  # a weaker prior: a sharper minimum relative to it
+    assert table["depth"].is_monotonic_decreasing  # ... and a deeper one
     assert (table["train_accuracy"] > 0.8).all()
 
 
 def test_optimal_batch_size_rule():
     b = [2, 4, 8, 16, 32]
-    acc = 1 - (np.log2(b) - np.log2(6.0)) ** 2 / 100           # a parabola in log2 B with its vertex at B = 6
+    acc = 1 - (np.log2(b) - np.log2(6.0)) ** 2 / 100  # a parabola in log2 B with its vertex at B = 6
     b_opt, interior = S.optimal_batch_size(b, acc)
     assert interior and b_opt == pytest.approx(6.0)
-    assert S.optimal_batch_size(b, [0.9, 0.8, 0.7, 0.6, 0.5]) == (2.0, False)     # the edge is flagged
+    assert S.optimal_batch_size(b, [0.9, 0.8, 0.7, 0.6, 0.5]) == (2.0, False)  # the edge is flagged
     assert S.optimal_batch_size(b, [0.5, 0.6, 0.7, 0.8, 0.9]) == (32.0, False)
-    b_opt, _ = S.optimal_batch_size(b, [0.1, 0.9, 0.9, 0.2, 0.1])                 # vertex clipped to neighbours
+    b_opt, _ = S.optimal_batch_size(b, [0.1, 0.9, 0.9, 0.2, 0.1])  # vertex clipped to neighbours
     assert 2 <= b_opt <= 8
     with pytest.raises(ValueError, match="increase"):
         S.optimal_batch_size([4, 2, 8], [0.1, 0.2, 0.3])
@@ -68,8 +69,15 @@ def _synthetic_sweep(b_opt_of, values, by, seeds=(0, 1, 2), noise=0.0):
         for b in (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1000):
             for s in seeds:
                 acc = 0.95 - 0.02 * (np.log2(b) - np.log2(b_opt_of(v))) ** 2 + noise * rng.normal()
-                row = {"lr": 0.1, "momentum": 0.9, "n_train": 1000, "batch_size": b, "seed": s, "final": True,
-                       "test_accuracy": acc}
+                row = {
+                    "lr": 0.1,
+                    "momentum": 0.9,
+                    "n_train": 1000,
+                    "batch_size": b,
+                    "seed": s,
+                    "final": True,
+                    "test_accuracy": acc,
+                }
                 row[by] = v
                 rows.append(row)
     return pd.DataFrame(rows)
@@ -78,7 +86,7 @@ def _synthetic_sweep(b_opt_of, values, by, seeds=(0, 1, 2), noise=0.0):
 @pytest.mark.parametrize("power", [1.0, 0.5])
 def test_slope_of_b_opt_is_recovered(power):
     lrs = [0.05, 0.1, 0.2, 0.4]
-    table = _synthetic_sweep(lambda e: 100 * e ** power, lrs, "lr", noise=0.002)
+    table = _synthetic_sweep(lambda e: 100 * e**power, lrs, "lr", noise=0.002)
     slope, (low, high), used = S.slope_with_band(table, "lr", lambda e: e, n_boot=100)
     assert used == 4
     assert slope == pytest.approx(power, abs=0.1)
@@ -90,15 +98,15 @@ def test_slope_of_b_opt_is_recovered(power):
 def test_a_learning_rate_that_never_trains_is_flagged_and_left_out_of_the_trained_fit():
     lrs = [0.05, 0.1, 0.2, 0.4, 0.8]
     table = _synthetic_sweep(lambda e: 100 * e, lrs, "lr", noise=0.002)
-    broken = np.isclose(table["lr"], 0.8)           # a chance-level curve whose argmax happens to be interior
-    table.loc[broken, "test_accuracy"] = 0.1 + 0.01 * np.exp(-np.log2(table.loc[broken, "batch_size"] / 4.0) ** 2)
+    broken = np.isclose(table["lr"], 0.8)  # a chance-level curve whose argmax happens to be interior
+    table.loc[broken, "test_accuracy"] = 0.1 + 0.01 * np.exp(-(np.log2(table.loc[broken, "batch_size"] / 4.0) ** 2))
     bopt = S.bopt_table(table, "lr")
     assert list(bopt["trained"]) == [True, True, True, True, False] and bopt["interior"].all()
     planned, _, used_all = S.slope_with_band(table, "lr", lambda e: e, n_boot=50)
     trained, (low, high), used = S.slope_with_band(table, "lr", lambda e: e, n_boot=50, trained_only=True)
     assert (used_all, used) == (5, 4)
     assert trained == pytest.approx(1.0, abs=0.1) and low <= trained <= high
-    assert planned < 0.8                            # the noise argmax at B = 4 drags the planned fit down
+    assert planned < 0.8  # the noise argmax at B = 4 drags the planned fit down
 
 
 def test_members_and_groups_cover_every_part():
@@ -118,14 +126,24 @@ def test_members_and_groups_cover_every_part():
 
 
 def test_engine_trains_one_group_with_epoch_sampling(monkeypatch):
-    tiny = dataclasses.replace(S.SWEEPS["smoke"], hidden=8, epochs=2, eval_every=1, seeds=(0, 1), lrs=(0.05,),
-                               batch_sizes=(100,), momenta=(0.0,), momentum_batch_sizes=(100,),
-                               n_values=(1000,), n_batch_sizes=(100,))
+    tiny = dataclasses.replace(
+        S.SWEEPS["smoke"],
+        hidden=8,
+        epochs=2,
+        eval_every=1,
+        seeds=(0, 1),
+        lrs=(0.05,),
+        batch_sizes=(100,),
+        momenta=(0.0,),
+        momentum_batch_sizes=(100,),
+        n_values=(1000,),
+        n_batch_sizes=(100,),
+    )
     monkeypatch.setitem(S.SWEEPS, "smoke", tiny)
     out = S.compute_group("smoke", 1000, 100, device="cpu", progress=False)
     table = out["table"]
     final = table[table["final"]]
-    assert len(final) == len(S.group_config("smoke", 1000, 100)["members"]) == 4   # (0.05, 0.9), (0.4, 0.0)
+    assert len(final) == len(S.group_config("smoke", 1000, 100)["members"]) == 4  # (0.05, 0.9), (0.4, 0.0)
     assert (final["step"] == 2 * 10).all() and (final["epoch"] == 2).all()
     assert set(table["epoch"]) == {0, 1, 2}
     assert final["test_accuracy"].between(0, 1).all()
@@ -143,6 +161,7 @@ def test_sweep_view_selects_each_part():
 
 def _mnist_or_skip():
     from lrlib.data import DataError
+
     try:
         return M.mnist_pool()
     except DataError as missing:
@@ -180,6 +199,7 @@ def test_optima_at_the_grid_edge_are_reported_as_bounds():
 
 def test_programs_stored_counts_the_batched_programs(tmp_path):
     from lrlib.store import Store
+
     store = Store(tmp_path)
     total = len(S.groups("paper"))
     assert S.programs_stored(store, "paper") == (0, total) and total == 51
@@ -193,6 +213,7 @@ def test_the_shipped_paper_results_give_what_the_chapter_text_says():
     """The chapter's prose quotes these stored paper-scale numbers and names the claims that fail: a change to the
     analysis that moves them must fail here, not ship silently as a different FAIL row under unchanged text."""
     from lrlib.store import Store, default_root
+
     store = Store(default_root("paper"), read_only=True)
     if not (M.evidence_results_stored() and S.results_stored(store, "paper")):
         pytest.skip("the paper-scale results of chapter 3 are not all stored")
@@ -209,5 +230,8 @@ def test_the_shipped_paper_results_give_what_the_chapter_text_says():
     claims, _ = M.check_claims(M.evidence_results(store, "paper").table, "paper", sweeps, "paper")
     failed = [c.name for c in claims.check().not_reproduced]
     assert len(claims.items) == 15 and len(failed) == 3
-    assert ["best minus full-batch" in failed[0], "B_opt ∝ ε: log-log slope" in failed[1],
-            "B_opt ∝ N" in failed[2]] == [True, True, True]
+    assert [
+        "best minus full-batch" in failed[0],
+        "B_opt ∝ ε: log-log slope" in failed[1],
+        "B_opt ∝ N" in failed[2],
+    ] == [True, True, True]

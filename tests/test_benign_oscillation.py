@@ -1,5 +1,6 @@
 """Chapter 1 (benign oscillation): the data model, the 1-D map behind the mechanism, the engine on this model,
 and the claims' ability to fail."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,7 +17,7 @@ def test_training_set_has_the_specified_composition():
     train = M.make_data(0)["train"]
     assert train.x.shape == (16, 3, 64) and train.x.dtype == torch.float64
     assert int(train.strong.sum()) == 14 and int((~train.strong).sum()) == 2
-    for group in (train.strong, ~train.strong):                          # labels balanced within each group
+    for group in (train.strong, ~train.strong):  # labels balanced within each group
         assert float(train.y[group].sum()) == 0.0
 
 
@@ -37,13 +38,13 @@ def test_patches_carry_u_v_and_orthogonal_noise():
 
 
 def test_noise_energy_matches_the_requested_ratio():
-    assert M.DATA_MODEL.sigma_p == pytest.approx(0.0254, abs=1e-4)          # the spec's σ_p
+    assert M.DATA_MODEL.sigma_p == pytest.approx(0.0254, abs=1e-4)  # the spec's σ_p
     g = torch.Generator().manual_seed(0)
     for ratio in (1.0, 4.0, 16.0):
         dm = M.DataModel(noise_to_weak=ratio)
         noise = M.sample_points(dm, 0, 20_000, g).noise
         energy = float(noise.square().sum(1).mean())
-        assert energy == pytest.approx(ratio * dm.v_norm ** 2, rel=0.01)
+        assert energy == pytest.approx(ratio * dm.v_norm**2, rel=0.01)
 
 
 def test_data_is_reproducible_and_seed_dependent():
@@ -51,8 +52,9 @@ def test_data_is_reproducible_and_seed_dependent():
     assert torch.equal(a.x, b.x) and not torch.equal(a.x, c.x)
 
 
-@pytest.mark.parametrize("kwargs, word", [({"v_norm": -0.1}, "v_norm"), ({"d": 2}, "d"),
-                                          ({"noise_to_weak": float("nan")}, "noise_to_weak")])
+@pytest.mark.parametrize(
+    "kwargs, word", [({"v_norm": -0.1}, "v_norm"), ({"d": 2}, "d"), ({"noise_to_weak": float("nan")}, "noise_to_weak")]
+)
 def test_bad_data_model_parameters_are_one_line_errors(kwargs, word):
     with pytest.raises(ValueError, match=word):
         M.DataModel(**kwargs)
@@ -60,7 +62,7 @@ def test_bad_data_model_parameters_are_one_line_errors(kwargs, word):
 
 # ------------------------------------------------------------------------------------------- the 1-D map
 def test_stability_threshold():
-    assert M.eta_star() == 2.0                                             # m/(4‖u‖²) with m = 8, ‖u‖ = 1
+    assert M.eta_star() == 2.0  # m/(4‖u‖²) with m = 8, ‖u‖ = 1
     assert M.eta_star(m=16, u_norm=2.0) == 1.0
     with pytest.raises(ValueError, match="u_norm"):
         M.eta_star(u_norm=0.0)
@@ -69,11 +71,14 @@ def test_stability_threshold():
 def test_map_is_one_sgd_step_of_the_network_on_a_strong_point():
     """The derivation: on a point that is y·u alone, SGD multiplies every active ⟨w, y·u⟩ by 1 − k(yf − 1)."""
     dm = M.DataModel(noise_to_weak=1.0)
-    point = M.PatchData(x=torch.zeros(1, 3, dm.d, dtype=torch.float64), y=torch.tensor([1.0], dtype=torch.float64),
-                        strong=torch.tensor([True]))
+    point = M.PatchData(
+        x=torch.zeros(1, 3, dm.d, dtype=torch.float64),
+        y=torch.tensor([1.0], dtype=torch.float64),
+        strong=torch.tensor([True]),
+    )
     point.x[0, 0, 0] = dm.u_norm
     w0 = torch.zeros(2, 8, dm.d, dtype=torch.float64)
-    w0[0, :3, 0] = torch.tensor([0.9, 1.3, 2.0])                           # three active +1 neurons
+    w0[0, :3, 0] = torch.tensor([0.9, 1.3, 2.0])  # three active +1 neurons
     for k in (0.5, 1.25, 1.55):
         f0 = float(M.network_output(w0[None], point.x)[0, 0])
         w1 = M.reference_sgd(w0, point, lr=k * M.eta_star(), indices=torch.tensor([0]))
@@ -98,7 +103,7 @@ def test_orbit_reaches_zero_from_k_1598():
     assert M.K_TOUCHES_ZERO == pytest.approx(1.598, abs=1e-3)
     low, high = M.orbit_bounds(np.array([1.3, 1.5, 1.59, 1.61]))
     assert np.all(low[:3] > 0) and low[3] == 0
-    for k in (1.2, 1.45, 1.59):                                           # the orbit stays inside its bounds
+    for k in (1.2, 1.45, 1.59):  # the orbit stays inside its bounds
         orbit = M.map_orbit(k, steps=20_000)
         lo, hi = M.orbit_bounds(k)
         assert orbit.min() >= lo - 1e-9 and orbit.max() <= hi + 1e-9
@@ -117,6 +122,7 @@ def test_weak_feature_grows_above_threshold():
 # ------------------------------------------------------------------------------------ the engine, this model
 def test_network_output_matches_the_engine_model():
     from lrlib.models import PatchReLU2
+
     model = PatchReLU2(dim=64, width=8, patches=3, sigma0=0.3)
     params = model.init([0, 1], dtype=torch.float64)
     x = M.make_data(0)["mixed_test"].x
@@ -127,19 +133,30 @@ def test_engine_training_equals_plain_sgd_on_this_model():
     """Same init, same sampled points: the engine's weights equal the written-out SGD's, for both LRs."""
     from lrlib.models import PatchReLU2
     from lrlib.train import Data, grid, train
+
     steps = 300
     data = M.make_data(M.data_seed(0))["train"]
     model = PatchReLU2(dim=64, width=8, patches=3, sigma0=0.01)
     members = grid(lr=[0.5 * M.eta_star(), 1.25 * M.eta_star()], seed=[7], batch_size=1)
-    result = train(model, Data(data.x, data.y), members, loss="squared_margin", steps=steps, dtype=torch.float64,
-                   device="cpu", keep_params=True, record_batch_loss=True, progress=False)
+    result = train(
+        model,
+        Data(data.x, data.y),
+        members,
+        loss="squared_margin",
+        steps=steps,
+        dtype=torch.float64,
+        device="cpu",
+        keep_params=True,
+        record_batch_loss=True,
+        progress=False,
+    )
     w0 = model.init([7], dtype=torch.float64)["w"][0]
     indices = torch.as_tensor(M.sampled_points([7], steps, len(data))[0])
     for k, lr in enumerate(members["lr"]):
         w = M.reference_sgd(w0, data, lr, indices)
         engine = result.params["w"][k]
         assert float((engine - w).norm() / w.norm()) < 1e-9
-        assert float((w - w0).norm() / w0.norm()) > 1.0                   # the weights really moved
+        assert float((w - w0).norm() / w0.norm()) > 1.0  # the weights really moved
     # the recorded loss is that of the sampled point, before its step
     f0 = M.network_output(w0[None], data.x[indices[:1]])[0, 0]
     assert result.batch_loss[0, 0] == pytest.approx(float((data.y[indices[0]] * f0 - 1) ** 2), rel=1e-12)
@@ -157,17 +174,30 @@ def _members(weak_small, weak_large, osc_small=0.0, osc_large=0.8, v_small=0.005
     rows = []
     for ratio, weak, osc, v in ((0.5, weak_small, osc_small, v_small), (1.25, weak_large, osc_large, v_large)):
         for seed in range(5):
-            rows.append({"lr_ratio": ratio, "seed_id": seed, "weak_test": weak, "mixed_test": 0.96 if ratio < 1 else 1,
-                         "mixed_strong": 1.0, "train_accuracy": 1.0, "train_loss": 1e-3, "oscillation_fraction": osc,
-                         "v": v, "u": 2.0, "stop_reason": "max_steps"})
+            rows.append(
+                {
+                    "lr_ratio": ratio,
+                    "seed_id": seed,
+                    "weak_test": weak,
+                    "mixed_test": 0.96 if ratio < 1 else 1,
+                    "mixed_strong": 1.0,
+                    "train_accuracy": 1.0,
+                    "train_loss": 1e-3,
+                    "oscillation_fraction": osc,
+                    "v": v,
+                    "u": 2.0,
+                    "stop_reason": "max_steps",
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def test_claims_hold_on_the_expected_numbers_and_fail_otherwise():
     ok = M.main_claims(Claims("ok"), _members(0.62, 1.0), 0.5, 1.25)
     ok.check()
-    swapped = M.main_claims(Claims("swapped"), _members(1.0, 0.62, osc_small=0.8, osc_large=0.0, v_small=0.9,
-                                                        v_large=0.005), 0.5, 1.25)
+    swapped = M.main_claims(
+        Claims("swapped"), _members(1.0, 0.62, osc_small=0.8, osc_large=0.0, v_small=0.9, v_large=0.005), 0.5, 1.25
+    )
     failed = {c.name.split(".")[0] for c in swapped.failed}
     assert {"1", "2", "3", "6", "7"} <= failed
     with pytest.raises(AssertionError):
@@ -175,11 +205,19 @@ def test_claims_hold_on_the_expected_numbers_and_fail_otherwise():
 
 
 def test_sweep_claims_count_divergence_as_an_outcome():
-    rows = [{"lr_ratio": r, "seed_id": s, "weak_test": 0.62 if r < 1 else 1.0, "oscillation_fraction": 0.5,
-             "stop_reason": "diverged" if r >= 1.7 else "max_steps"}
-            for r in (0.5, 0.9, 1.25, 1.5, 1.7) for s in range(3)]
+    rows = [
+        {
+            "lr_ratio": r,
+            "seed_id": s,
+            "weak_test": 0.62 if r < 1 else 1.0,
+            "oscillation_fraction": 0.5,
+            "stop_reason": "diverged" if r >= 1.7 else "max_steps",
+        }
+        for r in (0.5, 0.9, 1.25, 1.5, 1.7)
+        for s in range(3)
+    ]
     M.sweep_claims(Claims("sweep"), pd.DataFrame(rows)).check()
-    rows[-1]["stop_reason"] = "max_steps"                                  # one run at 1.7 η* survives
+    rows[-1]["stop_reason"] = "max_steps"  # one run at 1.7 η* survives
     assert M.sweep_claims(Claims("sweep"), pd.DataFrame(rows)).failed
 
 
@@ -189,6 +227,6 @@ def test_scales_are_defined_side_by_side():
     assert set(M.SCALES["paper"].sweep_lrs) >= {0.1, 0.9, 1.0, 1.15, 1.5, 1.6}
     for name in ("smoke", "paper"):
         s = M.SCALES[name]
-        assert s.small_lr < 1 < s.large_lr < M.K_TOUCHES_ZERO                # one LR on each side of η*
+        assert s.small_lr < 1 < s.large_lr < M.K_TOUCHES_ZERO  # one LR on each side of η*
         for config in (M.main_config(name), M.lr_sweep_config(name), M.noise_window_config(name)):
             assert config["experiment"].startswith("ch1-") and config["experiment"] in M.EXPERIMENTS

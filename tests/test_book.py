@@ -1,5 +1,6 @@
 """The book builds (strict: a failing notebook or a warning fails it), and a real browser sees it right:
 math typeset by the offline MathJax, citations resolved, figures loaded, launch buttons present."""
+
 import os
 import re
 import shutil
@@ -61,8 +62,12 @@ def test_math_is_served_offline(html):
 
 
 def _chromium():
-    for candidate in (os.environ.get("LRLIB_CHROMIUM"), shutil.which("chromium"), shutil.which("chromium-browser"),
-                      shutil.which("google-chrome")):
+    for candidate in (
+        os.environ.get("LRLIB_CHROMIUM"),
+        shutil.which("chromium"),
+        shutil.which("chromium-browser"),
+        shutil.which("google-chrome"),
+    ):
         if candidate and Path(candidate).exists():
             return candidate
     return None
@@ -73,16 +78,27 @@ def browser():
     binary, driver_path = _chromium(), shutil.which("chromedriver")
     if not (binary and driver_path):
         if os.environ.get("LRLIB_REQUIRE_BROWSER") == "1":
-            pytest.fail("LRLIB_REQUIRE_BROWSER=1 but chromium/chromedriver were not found "
-                        "(apt-get install chromium chromium-driver)")
+            pytest.fail(
+                "LRLIB_REQUIRE_BROWSER=1 but chromium/chromedriver were not found "
+                "(apt-get install chromium chromium-driver)"
+            )
         pytest.skip("no chromium/chromedriver on this machine (apt-get install chromium chromium-driver)")
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
+
     options = webdriver.ChromeOptions()
     options.binary_location = binary
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--allow-file-access-from-files"):
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--allow-file-access-from-files",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(driver_path), options=options)
     driver.set_page_load_timeout(60)
@@ -99,7 +115,8 @@ def _open(browser, page: Path):
         "if (!document.querySelector('script[src*=mathjax]')) { done(false); return; }"
         "const wait = () => (window.MathJax && MathJax.startup && MathJax.startup.promise)"
         "  ? MathJax.startup.promise.then(() => done(true)) : setTimeout(wait, 100);"
-        "wait();")
+        "wait();"
+    )
 
 
 def test_math_is_typeset_in_a_browser(html, browser):
@@ -116,12 +133,18 @@ def test_citations_resolve(html, browser):
     _open(browser, html / "book" / "intro.html")
     links = browser.execute_script(
         "return [...document.querySelectorAll('main a')].filter(a => a.href.includes('bibliography.html'))"
-        ".map(a => a.innerText)")
+        ".map(a => a.innerText)"
+    )
     assert len(links) >= 5 and not any("?" in t for t in links), links
     _open(browser, html / "book" / "bibliography.html")
     text = browser.execute_script("return document.querySelector('main').innerText")
-    for title in ("Benign Oscillation", "Bayesian Perspective", "Dissecting the Effects", "Special Properties",
-                  "Regularization Effect of Initial Large Learning Rate"):
+    for title in (
+        "Benign Oscillation",
+        "Bayesian Perspective",
+        "Dissecting the Effects",
+        "Special Properties",
+        "Regularization Effect of Initial Large Learning Rate",
+    ):
         assert title.lower() in text.lower(), f"bibliography lacks {title!r}"
 
 
@@ -131,11 +154,13 @@ def test_figures_load_and_launch_buttons_exist(html, browser):
     for page in pages:
         _open(browser, html / f"{page}.html")
         images = browser.execute_script(
-            "return [...document.querySelectorAll('main img')].map(i => [i.src, i.complete && i.naturalWidth > 0])")
+            "return [...document.querySelectorAll('main img')].map(i => [i.src, i.complete && i.naturalWidth > 0])"
+        )
         assert images, f"{page}: no figures"
         broken = [src for src, ok in images if not ok]
         assert not broken, f"{page}: figures that did not load: {broken}"
         launch = browser.execute_script(
             "return [...document.querySelectorAll('a')].map(a => a.href)"
-            ".filter(h => h.includes('mybinder.org') || h.includes('colab.research.google.com'))")
+            ".filter(h => h.includes('mybinder.org') || h.includes('colab.research.google.com'))"
+        )
         assert any("mybinder" in h for h in launch) and any("colab" in h for h in launch), f"{page}: {launch}"

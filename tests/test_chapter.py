@@ -41,8 +41,9 @@ def test_every_part_at_paper_scale_but_one_grid_partial(monkeypatch, tmp_path):
     monkeypatch.setenv("LRLIB_PROFILE", "paper")
     monkeypatch.setenv("LRLIB_RESULTS", "stored")
     monkeypatch.setenv("LRLIB_STORE", str(tmp_path))
-    run = chapter.start("Chapter X", paper_results_stored=False, parts={"the sweep": True, "the grid": True},
-                        incomplete=["the grid"])
+    run = chapter.start(
+        "Chapter X", paper_results_stored=False, parts={"the sweep": True, "the grid": True}, incomplete=["the grid"]
+    )
     assert run.scale == "paper" and run.store.read_only and not run.mixed
     assert "Every part" in run.notice and "Part of the paper grid only" in run.notice and "the grid" in run.notice
     assert "smoke scale" not in run.notice and "| `paper` |" in run._repr_markdown_()
@@ -50,5 +51,6 @@ def test_every_part_at_paper_scale_but_one_grid_partial(monkeypatch, tmp_path):
 
 def test_incomplete_must_name_a_part():
     import pytest
+
     with pytest.raises(ValueError, match="incomplete names parts that are not in parts: \\['grid'\\]"):
         chapter.start("Chapter X", paper_results_stored=False, parts={"sweep": True}, incomplete=["grid"])

@@ -41,7 +41,7 @@ def test_a_failed_paper_claim_is_reported_not_raised():
     claims.at_least("smoke accuracy", 0.99, 0.95)
     with claims.on_scale("paper"):
         claims.between("slope", 1.6, 0.75, 1.25, paper="1")
-    assert claims.scale == "smoke"                         # the block restores the scale
+    assert claims.scale == "smoke"  # the block restores the scale
     outcome = claims.check()
     assert [c.name for c in outcome.not_reproduced] == ["slope"]
     text = outcome._repr_markdown_()

@@ -54,6 +54,7 @@ def test_truncated_mnist_file_is_rejected_by_checksum(shared_data, tmp_path, mon
 def test_tampered_cifar_pickle_is_rejected_before_unpickling(shared_data, tmp_path, monkeypatch):
     root = _copy_shared(shared_data, tmp_path, monkeypatch)
     import pickle
+
     evil = root / "cifar-10-batches-py-subset/test_batch"
     evil.write_bytes(pickle.dumps({"never": "unpickled"}))
     with pytest.raises(ChecksumError, match="test_batch"):

@@ -1,15 +1,14 @@
 """Model families: hand-written backward passes equal autograd on the same forward; shared inputs equal
 per-member inputs; a member's initialisation does not depend on its packing."""
+
 import math
 
 import pytest
 import torch
 from torch import nn
 
-from lrlib.models import MLP, FunctionalModel, Linear, PatchReLU2, alpha_mlp, two_layer
-from lrlib.models import activations
+from lrlib.models import MLP, FunctionalModel, Linear, PatchReLU2, activations, alpha_mlp, two_layer
 from lrlib.models.base import per_member
-
 
 FAMILIES = {
     "two_layer": lambda: two_layer(5, 7, 3),
@@ -38,7 +37,7 @@ def test_backward_equals_autograd(name):
     model = FAMILIES[name]()
     K = 3
     params = model.init([0, 1, 2], dtype=torch.float64)
-    params = {n: p + 0.1 * torch.randn_like(p) for n, p in params.items()}     # zero-init models: leave 0
+    params = {n: p + 0.1 * torch.randn_like(p) for n, p in params.items()}  # zero-init models: leave 0
     x, dout = _inputs(model, K, 4)
     noise = None
     if model.hidden_layers:

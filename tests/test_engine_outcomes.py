@@ -1,4 +1,5 @@
 """Stopping as outcomes (diverged, fitted, max steps), packing independence, measurements in the table."""
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -6,7 +7,6 @@ import torch
 
 from lrlib.models import Linear, PatchReLU2, alpha_mlp, two_layer
 from lrlib.train import Data, grid, train
-
 
 
 def _data(n=32, d=6, seed=0, test=True):
@@ -20,8 +20,9 @@ def _data(n=32, d=6, seed=0, test=True):
 
 def _run(members, **kw):
     model = alpha_mlp(6, 2, 16)
-    opts = dict(loss="hinge", steps=60, checkpoints=20, dtype=torch.float64, keep_params=True, progress=False,
-                device="cpu")
+    opts = dict(
+        loss="hinge", steps=60, checkpoints=20, dtype=torch.float64, keep_params=True, progress=False, device="cpu"
+    )
     opts.update(kw)
     return train(model, _data(), members, **opts)
 
@@ -35,7 +36,7 @@ def test_huge_lr_diverges_and_others_are_unchanged():
     row = final[final.lr == 1e30].iloc[0]
     assert row.stop_reason == "diverged" and row.stop_step < 60
     assert np.isnan(row.train_loss) or np.isinf(row.train_loss)
-    assert row.train_error > 0.5 and row.test_error > 0.5        # non-finite outputs count as errors
+    assert row.train_error > 0.5 and row.test_error > 0.5  # non-finite outputs count as errors
     others = [0, 1, 2, 4, 5, 6, 7, 8]
     for name in a.params:
         assert torch.equal(a.params[name], b.params[name][others])
@@ -63,7 +64,7 @@ def test_fitted_members_stop_and_are_dropped():
     slow = final[final.lr == 0.05]
     assert (slow.stop_reason == "max_steps").all() and (slow.stop_step == 400).all()
     # one row per checkpoint while running, then exactly one final row at the stop step
-    for m, rows in res.table.groupby("member"):
+    for _, rows in res.table.groupby("member"):
         stop = rows.stop_step.iloc[0]
         assert rows.final.sum() == 1 and rows[rows.final].step.iloc[0] == stop
         assert (rows[~rows.final].step < stop).all()
@@ -101,12 +102,41 @@ def test_table_columns_and_user_measurements():
         return {"plus": w[:, 0, :, 0].amax(-1), "minus": (-w[:, 1, :, 0]).amax(-1)}
 
     members = grid(lr=[0.5, 1.0], seed=[0, 1], batch_size=1, tag="x")
-    res = train(model, Data(x, y), members, loss="squared_margin", steps=30, checkpoints=10,
-                measure={"align": alignment}, dtype=torch.float64, progress=False, device="cpu")
+    res = train(
+        model,
+        Data(x, y),
+        members,
+        loss="squared_margin",
+        steps=30,
+        checkpoints=10,
+        measure={"align": alignment},
+        dtype=torch.float64,
+        progress=False,
+        device="cpu",
+    )
     t = res.table
-    for col in ["member", "lr", "seed", "batch_size", "tag", "step", "final", "stop_step", "stop_reason",
-                "train_loss", "train_error", "train_accuracy", "train_min_margin", "weight_norm",
-                "weight_change", "rel_weight_change", "norm.w", "rel_change.w", "align.plus", "align.minus"]:
+    for col in [
+        "member",
+        "lr",
+        "seed",
+        "batch_size",
+        "tag",
+        "step",
+        "final",
+        "stop_step",
+        "stop_reason",
+        "train_loss",
+        "train_error",
+        "train_accuracy",
+        "train_min_margin",
+        "weight_norm",
+        "weight_change",
+        "rel_weight_change",
+        "norm.w",
+        "rel_change.w",
+        "align.plus",
+        "align.minus",
+    ]:
         assert col in t.columns, col
     assert len(t) == 4 * 4 and (t.tag == "x").all()
     assert (t[t.step == 0].rel_weight_change == 0).all()
@@ -116,10 +146,11 @@ def test_table_columns_and_user_measurements():
 
 def test_cross_entropy_nonfinite_counts_as_error():
     from lrlib.train.measure import data_metrics
-    f = torch.tensor([[[0.0, 1.0], [float("nan"), 5.0], [2.0, 2.0]]])    # [1, 3, 2]
+
+    f = torch.tensor([[[0.0, 1.0], [float("nan"), 5.0], [2.0, 2.0]]])  # [1, 3, 2]
     y = torch.tensor([1, 1, 0])
     m = data_metrics("test", "cross_entropy", f, y, torch.ones(1), None)
-    assert m["test_error"].item() == pytest.approx(2 / 3)          # a NaN row and a tie are errors
+    assert m["test_error"].item() == pytest.approx(2 / 3)  # a NaN row and a tie are errors
     f = torch.tensor([[1.0, float("inf"), -1.0]])
     m = data_metrics("test", "hinge", f, torch.tensor([1.0, 1.0, -1.0]), torch.ones(1), None)
     assert m["test_error"].item() == pytest.approx(1 / 3)
@@ -128,19 +159,44 @@ def test_cross_entropy_nonfinite_counts_as_error():
 def test_data_dict_and_grouping_by_batch_size():
     d1, d2 = _data(seed=1), _data(seed=2)
     members = grid(lr=[0.5], seed=[0], batch_size=[2, 8], data=["a", "b"])
-    res = train(two_layer(6, 8, 1), {"a": d1, "b": d2}, members, loss="logistic", steps=20, keep_params=True,
-                progress=False, device="cpu", dtype=torch.float64)
+    res = train(
+        two_layer(6, 8, 1),
+        {"a": d1, "b": d2},
+        members,
+        loss="logistic",
+        steps=20,
+        keep_params=True,
+        progress=False,
+        device="cpu",
+        dtype=torch.float64,
+    )
     for k in range(4):
         row = members.iloc[k]
-        alone = train(two_layer(6, 8, 1), {"a": d1, "b": d2}[row.data], members.iloc[[k]].drop(columns="data"),
-                      loss="logistic", steps=20, keep_params=True, progress=False, device="cpu", dtype=torch.float64)
+        alone = train(
+            two_layer(6, 8, 1),
+            {"a": d1, "b": d2}[row.data],
+            members.iloc[[k]].drop(columns="data"),
+            loss="logistic",
+            steps=20,
+            keep_params=True,
+            progress=False,
+            device="cpu",
+            dtype=torch.float64,
+        )
         for name in alone.params:
             torch.testing.assert_close(alone.params[name][0], res.params[name][k], rtol=1e-12, atol=0)
 
 
 def test_linear_zero_init_relative_change_is_nan():
-    res = train(Linear(6, init="zeros", scale=1.0), _data(), grid(lr=0.1, seed=0, batch_size=4), loss="logistic",
-                steps=5, progress=False, device="cpu")
+    res = train(
+        Linear(6, init="zeros", scale=1.0),
+        _data(),
+        grid(lr=0.1, seed=0, batch_size=4),
+        loss="logistic",
+        steps=5,
+        progress=False,
+        device="cpu",
+    )
     assert np.isnan(res.table.rel_weight_change.iloc[-1]) and res.table.weight_change.iloc[-1] > 0
 
 
@@ -150,10 +206,16 @@ def test_device_counter_program_equals_eager(monkeypatch):
     import lrlib.train.group as group_module
     from lrlib.train.graphs import StepGraphs
 
-    members = grid(lr=[0.05, 2.0, 1e30], alpha=[1.0, 3.0], seed=[0, 1], batch_size=4, momentum=[0.0, 0.5],
-                   preact_noise=[0.0, 0.2], grad_noise=[0.0, 0.1])
-    members = pd.concat([members.assign(sampling="step"), members.iloc[:8].assign(sampling="epoch")],
-                        ignore_index=True)
+    members = grid(
+        lr=[0.05, 2.0, 1e30],
+        alpha=[1.0, 3.0],
+        seed=[0, 1],
+        batch_size=4,
+        momentum=[0.0, 0.5],
+        preact_noise=[0.0, 0.2],
+        grad_noise=[0.0, 0.1],
+    )
+    members = pd.concat([members.assign(sampling="step"), members.iloc[:8].assign(sampling="epoch")], ignore_index=True)
     kw = dict(steps=100, checkpoints=37, fit_margin=1.0, check_every=20)
     eager = _run(members, **kw)
     original = group_module.Group.__init__

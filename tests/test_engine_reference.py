@@ -4,6 +4,7 @@ Each reference trains one member at a time with its own forward (nn.Module or ex
 ``torch.optim.SGD``; the engine trains all members at once. Tolerances: relative weight error ≤ 1e-9 in float64,
 ≤ 1e-4 in float32, after tens of steps, with weights that moved.
 """
+
 import math
 
 import pytest
@@ -11,13 +12,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from lrlib.models import MLP, FunctionalModel, Linear, PatchReLU2, alpha_mlp, two_layer
-from lrlib.models import activations
-from lrlib.train import Data, grid, train
-from lrlib.train import rng
+from lrlib.models import MLP, FunctionalModel, Linear, PatchReLU2, activations, alpha_mlp, two_layer
+from lrlib.train import Data, grid, rng, train
 
 STEPS = 30
-
 
 
 def _binary_data(n, shape, seed=0, test=False, dtype=torch.float64):
@@ -52,12 +50,17 @@ def reference(model, data, member, *, loss, steps, dtype, forward, make_params):
         if key in member:
             member[key] = int(member[key])
     seed = int(member["seed"])
-    p0 = {n: v[0] for n, v in model.init([member.get("init_seed", seed)], dtype=dtype,
-                                         init_scale=[member.get("init_scale", 1.0)]).items()}
-    params = make_params(p0)                                # leaf tensors or an nn.Module's parameters
+    p0 = {
+        n: v[0]
+        for n, v in model.init(
+            [member.get("init_seed", seed)], dtype=dtype, init_scale=[member.get("init_scale", 1.0)]
+        ).items()
+    }
+    params = make_params(p0)  # leaf tensors or an nn.Module's parameters
     leaves = list(params.parameters()) if isinstance(params, nn.Module) else list(params.values())
-    opt = torch.optim.SGD(leaves, lr=member["lr"], momentum=member.get("momentum", 0.0),
-                          weight_decay=member.get("weight_decay", 0.0))
+    opt = torch.optim.SGD(
+        leaves, lr=member["lr"], momentum=member.get("momentum", 0.0), weight_decay=member.get("weight_decay", 0.0)
+    )
     alpha = member.get("alpha", 1.0)
     x_all, y_all = data.x.to(dtype), (data.y.to(dtype) if loss != "cross_entropy" else data.y.long())
     B, sampling = member["batch_size"], member.get("sampling", "step")
@@ -69,8 +72,11 @@ def reference(model, data, member, *, loss, steps, dtype, forward, make_params):
             for group in opt.param_groups:
                 group["lr"] = member["lr"] * member.get("lr_anneal_factor", 0.1)
         idx = idx_all[t]
-        out = forward(params, x_all[idx], t=t, seed=seed, member=member) if member.get("preact_noise") else \
-            forward(params, x_all[idx])
+        out = (
+            forward(params, x_all[idx], t=t, seed=seed, member=member)
+            if member.get("preact_noise")
+            else forward(params, x_all[idx])
+        )
         if model.centered:
             out = out - F0[idx]
         out = alpha * out
@@ -92,11 +98,13 @@ def _flat(params):
 
 
 def _compare(model, data, members, *, loss, dtype, forward, make_params, to_flat, tol, steps=STEPS, **kw):
-    res = train(model, data, members, loss=loss, steps=steps, dtype=dtype, keep_params=True, progress=False,
-                device="cpu", **kw)
+    res = train(
+        model, data, members, loss=loss, steps=steps, dtype=dtype, keep_params=True, progress=False, device="cpu", **kw
+    )
     for k, member in members.reset_index(drop=True).iterrows():
-        ref = reference(model, data, member, loss=loss, steps=steps, dtype=dtype, forward=forward,
-                        make_params=make_params)
+        ref = reference(
+            model, data, member, loss=loss, steps=steps, dtype=dtype, forward=forward, make_params=make_params
+        )
         engine = to_flat({n: p[k] for n, p in res.params.items()})
         expect = _flat(ref)
         p0 = to_flat({n: p[0] for n, p in model.init([int(member["seed"])], dtype=dtype).items()})
@@ -127,6 +135,7 @@ def _sequential_from(model):
                     lin.bias.copy_(p0[f"b{l + 1}"])
             layers += [lin, nn.ReLU()]
         return nn.Sequential(*layers[:-1])
+
     return make
 
 
@@ -138,6 +147,7 @@ def _sequential_flat(model):
             if model.bias:
                 parts.append(p[f"b{l + 1}"].flatten())
         return torch.cat(parts)
+
     return flat
 
 
@@ -147,21 +157,46 @@ def test_two_layer_cross_entropy_momentum_weight_decay(dtype, tol):
     data = _class_data(40, 6, 3)
     members = grid(lr=[0.05, 0.2], momentum=[0.0, 0.9], seed=[3], batch_size=8, weight_decay=[0.0, 0.01])
     seq = _sequential_from(model)
-    _compare(model, data, members, loss="cross_entropy", dtype=dtype, tol=tol,
-             forward=lambda m, x, **_: m(x), make_params=seq, to_flat=_sequential_flat(model))
+    _compare(
+        model,
+        data,
+        members,
+        loss="cross_entropy",
+        dtype=dtype,
+        tol=tol,
+        forward=lambda m, x, **_: m(x),
+        make_params=seq,
+        to_flat=_sequential_flat(model),
+    )
 
 
 def test_two_layer_lr_anneal_and_epoch_sampling():
     model = two_layer(6, 16, 3)
     data = _class_data(40, 6, 3)
-    members = grid(lr=[0.3], seed=[1, 2], batch_size=[8, 5], lr_anneal_step=12, lr_anneal_factor=0.2,
-                   sampling=["epoch", "replacement"])
-    _compare(model, data, members, loss="cross_entropy", dtype=torch.float64, tol=1e-9,
-             forward=lambda m, x, **_: m(x), make_params=_sequential_from(model), to_flat=_sequential_flat(model))
+    members = grid(
+        lr=[0.3],
+        seed=[1, 2],
+        batch_size=[8, 5],
+        lr_anneal_step=12,
+        lr_anneal_factor=0.2,
+        sampling=["epoch", "replacement"],
+    )
+    _compare(
+        model,
+        data,
+        members,
+        loss="cross_entropy",
+        dtype=torch.float64,
+        tol=1e-9,
+        forward=lambda m, x, **_: m(x),
+        make_params=_sequential_from(model),
+        to_flat=_sequential_flat(model),
+    )
 
 
 def _mlp_forward(model):
     """An independent plain-torch forward of any MLP (one member, no ensemble axis)."""
+
     def forward(p, x, t=None, seed=None, member=None):
         h = x.flatten(1)
         for l in range(model.depth):
@@ -181,6 +216,7 @@ def _mlp_forward(model):
                     sigma = sigma * member.get("preact_noise_anneal_factor", 0.0)
                 z = z + sigma * rng.normal(torch.tensor([seed]), t, rng.PREACT + l, z.numel(), z.dtype).view_as(z)
             h = activations.value(model.activation, z) * model.c
+
     return forward
 
 
@@ -189,25 +225,53 @@ def test_alpha_mlp_hinge(activation):
     model = alpha_mlp(6, 3, 12, activation)
     data = _binary_data(32, (6,))
     members = grid(lr=[0.5, 4.0], alpha=[0.25, 4.0], seed=[5], batch_size=4)
-    _compare(model, data, members, loss="hinge", dtype=torch.float64, tol=1e-9,
-             forward=_mlp_forward(model), make_params=_explicit, to_flat=_cat)
+    _compare(
+        model,
+        data,
+        members,
+        loss="hinge",
+        dtype=torch.float64,
+        tol=1e-9,
+        forward=_mlp_forward(model),
+        make_params=_explicit,
+        to_flat=_cat,
+    )
 
 
 def test_alpha_mlp_sqrt_readout_float32():
     model = alpha_mlp(6, 2, 16, "relu", readout="1/sqrt(h)")
     data = _binary_data(32, (6,))
     members = grid(lr=[0.1], alpha=[1.0, 2.0], seed=[0], batch_size=4)
-    _compare(model, data, members, loss="hinge", dtype=torch.float32, tol=1e-4,
-             forward=_mlp_forward(model), make_params=_explicit, to_flat=_cat)
+    _compare(
+        model,
+        data,
+        members,
+        loss="hinge",
+        dtype=torch.float32,
+        tol=1e-4,
+        forward=_mlp_forward(model),
+        make_params=_explicit,
+        to_flat=_cat,
+    )
 
 
 def test_mlp_fixed_readout_logistic_with_preact_and_grad_noise():
     model = MLP([6, 10, 1], "relu", bias=True, fixed_readout=True)
     data = _binary_data(32, (6,))
-    members = grid(lr=[0.5], seed=[4, 7], batch_size=4, preact_noise=[0.0, 0.3], preact_noise_anneal_step=15,
-                   grad_noise=[0.0, 0.2])
-    _compare(model, data, members, loss="logistic", dtype=torch.float64, tol=1e-9,
-             forward=_mlp_forward(model), make_params=_explicit, to_flat=_cat)
+    members = grid(
+        lr=[0.5], seed=[4, 7], batch_size=4, preact_noise=[0.0, 0.3], preact_noise_anneal_step=15, grad_noise=[0.0, 0.2]
+    )
+    _compare(
+        model,
+        data,
+        members,
+        loss="logistic",
+        dtype=torch.float64,
+        tol=1e-9,
+        forward=_mlp_forward(model),
+        make_params=_explicit,
+        to_flat=_cat,
+    )
 
 
 def test_patch_relu2_squared_margin():
@@ -221,11 +285,29 @@ def test_patch_relu2_squared_margin():
         return Fj[:, 0] - Fj[:, 1]
 
     members = grid(lr=[0.05, 0.2], seed=[0, 1], batch_size=1)
-    _compare(model, data, members, loss="squared_margin", dtype=torch.float64, tol=1e-9,
-             forward=forward, make_params=_explicit, to_flat=_cat)
+    _compare(
+        model,
+        data,
+        members,
+        loss="squared_margin",
+        dtype=torch.float64,
+        tol=1e-9,
+        forward=forward,
+        make_params=_explicit,
+        to_flat=_cat,
+    )
     members = grid(lr=[0.05], seed=[2], batch_size=3, weight_decay=0.1, momentum=0.5)
-    _compare(model, data, members, loss="squared_margin", dtype=torch.float32, tol=1e-4,
-             forward=forward, make_params=_explicit, to_flat=_cat)
+    _compare(
+        model,
+        data,
+        members,
+        loss="squared_margin",
+        dtype=torch.float32,
+        tol=1e-4,
+        forward=forward,
+        make_params=_explicit,
+        to_flat=_cat,
+    )
 
 
 def _linear_forward(model):
@@ -234,6 +316,7 @@ def _linear_forward(model):
         z = (x.flatten(1) @ w) * model.scale
         z = z.squeeze(-1) if model.n_out == 1 else z
         return z + p["b"] if model.bias else z
+
     return forward
 
 
@@ -241,19 +324,44 @@ def test_logistic_regression_l2():
     model = Linear(5, bias=True, scale=1.0, init="zeros")
     data = _binary_data(30, (5,))
     members = grid(lr=[0.1, 1.0], weight_decay=[0.0, 0.05], seed=[0], batch_size=6)
-    _compare(model, data, members, loss="logistic", dtype=torch.float64, tol=1e-9,
-             forward=_linear_forward(model), make_params=_explicit, to_flat=_cat)
+    _compare(
+        model,
+        data,
+        members,
+        loss="logistic",
+        dtype=torch.float64,
+        tol=1e-9,
+        forward=_linear_forward(model),
+        make_params=_explicit,
+        to_flat=_cat,
+    )
 
 
 def test_softmax_regression_and_perceptron():
     model = Linear(5, 4, bias=True, scale=1.0)
-    _compare(model, _class_data(30, 5, 4), grid(lr=[0.2], weight_decay=0.01, seed=[1], batch_size=6, momentum=0.9),
-             loss="cross_entropy", dtype=torch.float64, tol=1e-9, forward=_linear_forward(model),
-             make_params=_explicit, to_flat=_cat)
+    _compare(
+        model,
+        _class_data(30, 5, 4),
+        grid(lr=[0.2], weight_decay=0.01, seed=[1], batch_size=6, momentum=0.9),
+        loss="cross_entropy",
+        dtype=torch.float64,
+        tol=1e-9,
+        forward=_linear_forward(model),
+        make_params=_explicit,
+        to_flat=_cat,
+    )
     perceptron = Linear(5, centered=True)
-    _compare(perceptron, _binary_data(30, (5,)), grid(lr=[1.0, 8.0], alpha=[0.5, 2.0], seed=[0], batch_size=2),
-             loss="hinge", dtype=torch.float64, tol=1e-9, forward=_linear_forward(perceptron),
-             make_params=_explicit, to_flat=_cat)
+    _compare(
+        perceptron,
+        _binary_data(30, (5,)),
+        grid(lr=[1.0, 8.0], alpha=[0.5, 2.0], seed=[0], batch_size=2),
+        loss="hinge",
+        dtype=torch.float64,
+        tol=1e-9,
+        forward=_linear_forward(perceptron),
+        make_params=_explicit,
+        to_flat=_cat,
+    )
 
 
 @pytest.mark.parametrize("strategy", ["vmap", "loop"])
@@ -273,6 +381,14 @@ def test_functional_cnn(strategy):
     def to_flat(p):
         return torch.cat([v.flatten() for v in p.values()])
 
-    _compare(model, data, grid(lr=[0.1, 0.3], seed=[2], batch_size=4, momentum=0.9), loss="cross_entropy",
-             dtype=torch.float64, tol=1e-9, forward=lambda m, x, **_: m(x), make_params=make_module,
-             to_flat=to_flat)
+    _compare(
+        model,
+        data,
+        grid(lr=[0.1, 0.3], seed=[2], batch_size=4, momentum=0.9),
+        loss="cross_entropy",
+        dtype=torch.float64,
+        tol=1e-9,
+        forward=lambda m, x, **_: m(x),
+        make_params=make_module,
+        to_flat=to_flat,
+    )

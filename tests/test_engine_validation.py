@@ -1,4 +1,5 @@
 """Bad hyperparameters and inputs: one-line ValueErrors naming the parameter, the value and what is allowed."""
+
 import math
 
 import pytest
@@ -6,7 +7,6 @@ import torch
 
 from lrlib.models import MLP, Linear, PatchReLU2, alpha_mlp
 from lrlib.train import Data, grid, train
-
 
 
 @pytest.fixture
@@ -18,26 +18,28 @@ def data():
 def _train(data, model=None, **members):
     row = dict(lr=0.1, seed=0, batch_size=2)
     row.update(members)
-    return train(model or Linear(4), data, [row], loss=row.pop("loss", "hinge"), steps=3, progress=False,
-                 device="cpu")
+    return train(model or Linear(4), data, [row], loss=row.pop("loss", "hinge"), steps=3, progress=False, device="cpu")
 
 
-@pytest.mark.parametrize("column,value,allowed", [
-    ("lr", -0.1, "finite and >= 0"),
-    ("lr", math.nan, "finite and >= 0"),
-    ("lr", math.inf, "finite and >= 0"),
-    ("lr", "fast", "finite and >= 0"),
-    ("batch_size", 11, "at most the training set size N = 10"),
-    ("batch_size", 0, "an integer >= 1"),
-    ("batch_size", 2.5, "an integer >= 1"),
-    ("momentum", 1.0, "in [0, 1)"),
-    ("weight_decay", -1e-3, "finite and >= 0"),
-    ("grad_noise", -1, "finite and >= 0"),
-    ("alpha", 0.0, "finite and > 0"),
-    ("seed", -1, "an integer in [0, 2**32)"),
-    ("lr_anneal_step", 2.5, "an integer >= 0"),
-    ("sampling", "shuffle", "one of 'step', 'epoch', 'replacement'"),
-])
+@pytest.mark.parametrize(
+    "column,value,allowed",
+    [
+        ("lr", -0.1, "finite and >= 0"),
+        ("lr", math.nan, "finite and >= 0"),
+        ("lr", math.inf, "finite and >= 0"),
+        ("lr", "fast", "finite and >= 0"),
+        ("batch_size", 11, "at most the training set size N = 10"),
+        ("batch_size", 0, "an integer >= 1"),
+        ("batch_size", 2.5, "an integer >= 1"),
+        ("momentum", 1.0, "in [0, 1)"),
+        ("weight_decay", -1e-3, "finite and >= 0"),
+        ("grad_noise", -1, "finite and >= 0"),
+        ("alpha", 0.0, "finite and > 0"),
+        ("seed", -1, "an integer in [0, 2**32)"),
+        ("lr_anneal_step", 2.5, "an integer >= 0"),
+        ("sampling", "shuffle", "one of 'step', 'epoch', 'replacement'"),
+    ],
+)
 def test_bad_member_values(data, column, value, allowed):
     with pytest.raises(ValueError) as err:
         _train(data, **{column: value})
@@ -47,8 +49,11 @@ def test_bad_member_values(data, column, value, allowed):
 
 
 def test_unknown_loss(data):
-    with pytest.raises(ValueError, match=r"^loss must be one of 'hinge', 'squared_margin', 'logistic', "
-                                         r"'cross_entropy', got 'mse' \(member 0\)$"):
+    with pytest.raises(
+        ValueError,
+        match=r"^loss must be one of 'hinge', 'squared_margin', 'logistic', "
+        r"'cross_entropy', got 'mse' \(member 0\)$",
+    ):
         _train(data, loss="mse")
 
 
@@ -65,11 +70,23 @@ def test_missing_columns_and_options(data):
 
 def test_labels_and_shapes(data):
     with pytest.raises(ValueError, match=r"y must hold labels ±1 for loss 'logistic'"):
-        train(Linear(4), Data(data.x, (data.y > 0).float()), grid(lr=0.1, seed=0, batch_size=2), loss="logistic",
-              steps=3, progress=False)
+        train(
+            Linear(4),
+            Data(data.x, (data.y > 0).float()),
+            grid(lr=0.1, seed=0, batch_size=2),
+            loss="logistic",
+            steps=3,
+            progress=False,
+        )
     with pytest.raises(ValueError, match=r"y must hold class indices in \[0, 3\)"):
-        train(Linear(4, 3), Data(data.x, torch.arange(10)), grid(lr=0.1, seed=0, batch_size=2),
-              loss="cross_entropy", steps=3, progress=False)
+        train(
+            Linear(4, 3),
+            Data(data.x, torch.arange(10)),
+            grid(lr=0.1, seed=0, batch_size=2),
+            loss="cross_entropy",
+            steps=3,
+            progress=False,
+        )
     with pytest.raises(ValueError, match="loss 'hinge' needs a model with one output"):
         train(Linear(4, 3), data, grid(lr=0.1, seed=0, batch_size=2), loss="hinge", steps=3, progress=False)
     with pytest.raises(ValueError, match=r"has inputs of shape \(4,\), the model takes \(5,\)"):

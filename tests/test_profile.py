@@ -7,15 +7,21 @@ import torch
 from lrlib import profile
 
 
-@pytest.mark.parametrize("var, bad, allowed", [
-    ("LRLIB_PROFILE", "huge", "smoke, paper"),
-    ("LRLIB_RESULTS", "maybe", "compute, stored"),
-    ("LRLIB_PROGRESS", "yes", "1, 0"),
-])
+@pytest.mark.parametrize(
+    "var, bad, allowed",
+    [
+        ("LRLIB_PROFILE", "huge", "smoke, paper"),
+        ("LRLIB_RESULTS", "maybe", "compute, stored"),
+        ("LRLIB_PROGRESS", "yes", "1, 0"),
+    ],
+)
 def test_unknown_choice_names_value_and_allowed(monkeypatch, var, bad, allowed):
     monkeypatch.setenv(var, bad)
-    reader = {"LRLIB_PROFILE": profile.profile, "LRLIB_RESULTS": profile.results_mode,
-              "LRLIB_PROGRESS": profile.progress_enabled}[var]
+    reader = {
+        "LRLIB_PROFILE": profile.profile,
+        "LRLIB_RESULTS": profile.results_mode,
+        "LRLIB_PROGRESS": profile.progress_enabled,
+    }[var]
     with pytest.raises(profile.SettingError) as err:
         reader()
     message = str(err.value)
@@ -74,9 +80,11 @@ def test_commit_outside_a_checkout_comes_from_lrlib_commit(monkeypatch, tmp_path
 
 
 def test_bad_profile_fails_a_notebook_style_import_with_one_line():
-    code = "from lrlib import chapter; chapter.start('x', paper_results_stored=False)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env={"LRLIB_PROFILE": "fast", "PATH": ""})
+    code = "import lrlib.papers as papers; from lrlib import chapter; chapter.start(papers.chapter('ch0'))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env={"LRLIB_PROFILE": "fast", "PATH": ""}
+    )
     assert out.returncode != 0
     assert out.stderr.strip().splitlines()[-1] == (
-        "lrlib.profile.SettingError: LRLIB_PROFILE='fast' is not allowed; use one of: smoke, paper")
+        "lrlib.profile.SettingError: LRLIB_PROFILE='fast' is not allowed; use one of: smoke, paper"
+    )

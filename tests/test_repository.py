@@ -1,5 +1,6 @@
 """Rules the repository keeps: notebooks without outputs, every chapter in the table of contents,
 stored results compact and intact."""
+
 import json
 from pathlib import Path
 
@@ -12,9 +13,15 @@ NOTEBOOKS = sorted((ROOT / "book").glob("*.ipynb"))
 
 
 def test_notebooks_are_committed_without_outputs():
-    dirty = [nb.name for nb in NOTEBOOKS
-             if any(c.get("outputs") or c.get("execution_count") for c in json.loads(nb.read_text())["cells"]
-                    if c["cell_type"] == "code")]
+    dirty = [
+        nb.name
+        for nb in NOTEBOOKS
+        if any(
+            c.get("outputs") or c.get("execution_count")
+            for c in json.loads(nb.read_text())["cells"]
+            if c["cell_type"] == "code"
+        )
+    ]
     assert not dirty, f"clear outputs before committing (jupyter nbconvert --clear-output --inplace): {dirty}"
 
 
@@ -41,15 +48,22 @@ def test_stored_results_are_intact_and_compact():
 def test_stored_results_name_committed_code():
     """Every stored result was computed from a commit of this history, with no uncommitted changes."""
     import subprocess
+
     root = ROOT / "book" / "_results"
     provenances = sorted(root.glob("*/*/provenance.json")) if root.exists() else []
     commits = {json.loads(p.read_text())["commit"] for p in provenances}
     bad = sorted(c for c in commits if "dirty" in c or c == "unknown")
     assert not bad, f"stored results computed from uncommitted or unknown code: {bad}; recompute them from a commit"
-    shallow = subprocess.run(["git", "rev-parse", "--is-shallow-repository"], cwd=ROOT, capture_output=True,
-                             text=True).stdout.strip()
-    if shallow != "false":          # not a git checkout, or a shallow clone without the history
+    shallow = subprocess.run(
+        ["git", "rev-parse", "--is-shallow-repository"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    if shallow != "false":  # not a git checkout, or a shallow clone without the history
         return
-    foreign = sorted(c for c in commits if subprocess.run(["git", "merge-base", "--is-ancestor", c.split("+")[0],
-                                                          "HEAD"], cwd=ROOT, capture_output=True).returncode)
+    foreign = sorted(
+        c
+        for c in commits
+        if subprocess.run(
+            ["git", "merge-base", "--is-ancestor", c.split("+")[0], "HEAD"], cwd=ROOT, capture_output=True
+        ).returncode
+    )
     assert not foreign, f"stored results name commits that are not in this branch's history: {foreign}"

@@ -1,4 +1,5 @@
 """Chapter 5: the depleted-sign perceptron, its event-driven SGD, and the measurements of the MLP grids."""
+
 import math
 
 import numpy as np
@@ -52,11 +53,10 @@ def _tiny(P=8, d=3, chi=1.0, seed=5):
 def test_stopping_rule_every_point_fitted_at_the_end():
     x, y = _tiny(P=64, d=8)
     alpha = 50.0
-    out = perc.simulate_events(x[None], y[None], np.full(6, 0.05), dataset=np.zeros(6, int), alpha=alpha,
-                               keys=range(6))
+    out = perc.simulate_events(x[None], y[None], np.full(6, 0.05), dataset=np.zeros(6, int), alpha=alpha, keys=range(6))
     margins = out["u"] @ (y[:, None] * x / math.sqrt(8)).T
     assert out["fitted"].all() and (out["unfitted"] == 0).all()
-    assert (margins >= 1 / alpha).all()                      # every point has y u·x/√d ≥ κ = 1/α
+    assert (margins >= 1 / alpha).all()  # every point has y u·x/√d ≥ κ = 1/α
     assert (out["steps"] >= out["updates"]).all() and (out["updates"] > 0).all()
     # a cap on the number of updates leaves the run unfitted, and says how many points are left
     capped = perc.simulate_events(x[None], y[None], [0.05], dataset=[0], alpha=alpha, keys=[0], max_updates=2)
@@ -69,12 +69,19 @@ def test_event_driven_sgd_has_the_law_of_plain_sgd(batch_size):
     is that of plain stepping (same data, 3000 independent runs each, two-sample KS tests)."""
     x, y = _tiny(P=8 if batch_size == 2 else 10, chi=1.0 if batch_size == 2 else 0.0)
     R, alpha, dt = 3000, 10.0, 0.2 if batch_size == 2 else 0.3
-    plain = perc.simulate_plain(np.repeat(x[None], R, 0), np.repeat(y[None], R, 0), np.full(R, dt), alpha=alpha,
-                                batch_size=batch_size, rng=np.random.default_rng(1))
-    event = perc.simulate_events(x[None], y[None], np.full(R, dt), dataset=np.zeros(R, int), alpha=alpha,
-                                 batch_size=batch_size)
+    plain = perc.simulate_plain(
+        np.repeat(x[None], R, 0),
+        np.repeat(y[None], R, 0),
+        np.full(R, dt),
+        alpha=alpha,
+        batch_size=batch_size,
+        rng=np.random.default_rng(1),
+    )
+    event = perc.simulate_events(
+        x[None], y[None], np.full(R, dt), dataset=np.zeros(R, int), alpha=alpha, batch_size=batch_size
+    )
     assert plain["fitted"].all() and event["fitted"].all()
-    assert event["steps"].mean() > 2 * event["updates"].mean()        # most steps were skipped
+    assert event["steps"].mean() > 2 * event["updates"].mean()  # most steps were skipped
     assert ks_2samp(plain["steps"], event["steps"]).pvalue > 1e-3
     for j in range(x.shape[1]):
         assert ks_2samp(plain["u"][:, j], event["u"][:, j]).pvalue > 1e-3
@@ -97,17 +104,17 @@ def test_population_error_matches_a_large_sample():
     exact = perc.population_error(u, 1.0)
     sample = perc.sample_error(u, x, y)
     np.testing.assert_allclose(exact[:3], sample[:3], atol=3e-3)
-    assert exact[3] == 1.0 and sample[3] == 1.0                 # a non-finite student is always wrong
+    assert exact[3] == 1.0 and sample[3] == 1.0  # a non-finite student is always wrong
 
 
 def test_perceptron_group_table_and_noise_dominated_plateau():
-    cfg = dict(M.perceptron_config("smoke", 3.0, 16, 256), dts=[2.0 ** -8, 2.0 ** -4], seeds=[0, 1])
+    cfg = dict(M.perceptron_config("smoke", 3.0, 16, 256), dts=[2.0**-8, 2.0**-4], seeds=[0, 1])
     t = M.perceptron_group(cfg)
     assert len(t) == 4 and t["fitted"].all()
     np.testing.assert_allclose(t["T"], t["dt"] / 2)
     np.testing.assert_allclose(t["t_star"], t["dt"] * t["steps"])
     ratio = t["u_perp"] / (t["T"] * 4)
-    assert ratio.between(0.05, 1.0).all()                       # ‖u⊥‖ ≈ c·T·√d
+    assert ratio.between(0.05, 1.0).all()  # ‖u⊥‖ ≈ c·T·√d
 
 
 # ---------------------------------------------------------------- fits and MLP bookkeeping
@@ -125,17 +132,28 @@ def test_loglog_slope_with_group_intercepts():
 
 def _final_rows(**cols):
     n = len(cols["alpha"])
-    base = dict(T=[0.01] * n, lr=[1.0] * n, seed=[0] * n, P=[64] * n, stop_step=[10] * n,
-                stop_reason=["fitted"] * n, test_error=[0.1] * n, rel_weight_change=[0.1] * n,
-                train_unfitted=[0] * n)
+    base = dict(
+        T=[0.01] * n,
+        lr=[1.0] * n,
+        seed=[0] * n,
+        P=[64] * n,
+        stop_step=[10] * n,
+        stop_reason=["fitted"] * n,
+        test_error=[0.1] * n,
+        rel_weight_change=[0.1] * n,
+        train_unfitted=[0] * n,
+    )
     base.update(cols)
     return pd.DataFrame(base)
 
 
 def test_diverged_runs_are_flagged_and_count_as_error_one():
-    final = _final_rows(alpha=[1.0, 1.0, 1.0, 1.0],
-                        stop_reason=["fitted", "diverged", "max_steps", "max_steps"],
-                        test_error=[0.1, 0.0, 0.4, 0.5], rel_weight_change=[0.1, np.nan, 3.0, np.inf])
+    final = _final_rows(
+        alpha=[1.0, 1.0, 1.0, 1.0],
+        stop_reason=["fitted", "diverged", "max_steps", "max_steps"],
+        test_error=[0.1, 0.0, 0.4, 0.5],
+        rel_weight_change=[0.1, np.nan, 3.0, np.inf],
+    )
     t = M.classify(final)
     assert list(t["status"]) == ["fitted", "diverged", "unfitted", "diverged"]
     assert list(t["test_error"]) == [0.1, 1.0, 0.4, 1.0]
@@ -146,15 +164,15 @@ def test_diverged_runs_are_flagged_and_count_as_error_one():
 def test_tc_rule_finds_where_the_error_leaves_its_plateau():
     temps = 2.0 ** np.arange(-10, -2)
     rows = []
-    for P, Tc in [(256, 2 ** -4), (1024, 2 ** -6)]:
+    for P, Tc in [(256, 2**-4), (1024, 2**-6)]:
         for seed in range(2):
             for T in temps:
                 err = 0.05 if T < Tc else 0.10
                 rows.append(dict(P=P, seed=seed, T=T, test_error=err, status="fitted"))
     tc = M.tc_rule(pd.DataFrame(rows))
-    assert list(tc["T_c"]) == [2 ** -4, 2 ** -6]
+    assert list(tc["T_c"]) == [2**-4, 2**-6]
     fit = M.tc_fit(pd.DataFrame(rows), n_boot=20)
-    assert fit["a"] == pytest.approx(1.0)                        # T_c ∝ P^-1 here
+    assert fit["a"] == pytest.approx(1.0)  # T_c ∝ P^-1 here
 
 
 def test_scale_and_part_validation():
@@ -163,27 +181,29 @@ def test_scale_and_part_validation():
     with pytest.raises(ValueError, match="part must be"):
         M.part_stored("cnn")
     assert len(M.perceptron_groups("paper")) == 42
-    assert M.PHASE["paper"]["alphas"][0] == 2.0 ** -14 and len(M.PHASE["paper"]["alphas"]) == 26
+    assert M.PHASE["paper"]["alphas"][0] == 2.0**-14 and len(M.PHASE["paper"]["alphas"]) == 26
     assert len(M.PHASE["paper"]["temps"]) == 31
 
 
 def test_phase_grid_is_stored_in_row_blocks_largest_T_first():
     blocks = M.phase_blocks("paper")
-    assert len(blocks) == 31 and all(len(b) == 1 for b in blocks)          # one T row (26 runs) per entry
+    assert len(blocks) == 31 and all(len(b) == 1 for b in blocks)  # one T row (26 runs) per entry
     assert [b[0] for b in blocks] == sorted(M.PHASE["paper"]["temps"], reverse=True)
     assert M.phase_blocks("smoke") == [tuple(sorted(M.PHASE["smoke"]["temps"]))]
     key = M.phase_config("paper", 0, 10_999, blocks[0])
-    assert key["temps"] == [2.0 ** 15 / 2048] and "temps_per_entry" not in key
-    missing = [((2.0 ** -26,), s) for s in range(4)] + [((2.0 ** -25,), s) for s in range(4)] + [((2.0 ** -24,), 3)]
+    assert key["temps"] == [2.0**15 / 2048] and "temps_per_entry" not in key
+    missing = [((2.0**-26,), s) for s in range(4)] + [((2.0**-25,), s) for s in range(4)] + [((2.0**-24,), 3)]
     assert M.describe_missing("phase", missing) == "seeds 0, 1, 2, 3 at T = 2^-26…2^-25 (2); seed 3 at T = 2^-24"
 
 
 def test_plane_marks_cells_not_computed():
     from lrlib.papers import sgd_noise_phase_figures as F
     from lrlib.plots import plt
+
     alphas, temps = [0.5, 1.0, 2.0], [0.25, 0.5, 1.0]
-    table = pd.DataFrame([dict(alpha=a, T=T, seed=0, test_error=0.1, status="fitted")
-                          for a in alphas for T in temps[1:]])             # the row T = 0.25 is not computed
+    table = pd.DataFrame(
+        [dict(alpha=a, T=T, seed=0, test_error=0.1, status="fitted") for a in alphas for T in temps[1:]]
+    )  # the row T = 0.25 is not computed
     _, t, m = M.cell_means(table, "test_error", (alphas, temps))
     assert list(t) == temps and m.loc[0.25].isna().all() and m.loc[0.5].notna().all()
     div, unf = M.status_masks(table, (alphas, temps))
@@ -193,7 +213,7 @@ def test_plane_marks_cells_not_computed():
     assert "slashes: not computed yet" in ax.get_legend_handles_labels()[1]
     plt.close(fig)
     fig, ax = plt.subplots()
-    F.plot_plane(ax, table, "test_error", "error", grid=(alphas, temps), floor=0.5)   # 0.25 is below the floor
+    F.plot_plane(ax, table, "test_error", "error", grid=(alphas, temps), floor=0.5)  # 0.25 is below the floor
     labels = ax.get_legend_handles_labels()[1]
     assert "backslashes: not run, below a row where every run hit the cap" in labels
     assert "slashes: not computed yet" not in labels
@@ -203,32 +223,47 @@ def test_plane_marks_cells_not_computed():
 def test_capped_floor_needs_a_complete_row_where_every_run_hit_the_cap():
     cfg = M.PHASE["smoke"]
     n_runs = len(cfg["alphas"]) * cfg["seeds"]
-    row = lambda T, status, n=n_runs: pd.DataFrame({"T": [T] * n, "status": [status] * n})      # noqa: E731
+    row = lambda T, status, n=n_runs: pd.DataFrame({"T": [T] * n, "status": [status] * n})  # noqa: E731
     assert M.capped_floor(row(0.5, "fitted"), "smoke") is None
-    assert M.capped_floor(row(0.25, "unfitted", n_runs - 1), "smoke") is None              # a seed is missing
+    assert M.capped_floor(row(0.25, "unfitted", n_runs - 1), "smoke") is None  # a seed is missing
     mixed = pd.concat([row(0.25, "unfitted"), row(0.125, "unfitted")]).reset_index(drop=True)
     assert M.capped_floor(mixed, "smoke") == 0.25
-    mixed.loc[0, "status"] = "diverged"                                                  # not every run capped
+    mixed.loc[0, "status"] = "diverged"  # not every run capped
     assert M.capped_floor(mixed, "smoke") == 0.125
 
 
 def test_phase_results_runs_no_row_below_a_fully_capped_one(monkeypatch, tmp_path):
     from lrlib.store import Store
-    cfg = dict(M.PHASE["smoke"], P=64, pool=64, depth=1, width=8, alphas=(1.0, 2.0), seeds=1, max_steps=2,
-               check_every=1, temps=(2.0 ** -12, 2.0 ** -11, 2.0 ** -10), temps_per_entry=1)
+
+    cfg = dict(
+        M.PHASE["smoke"],
+        P=64,
+        pool=64,
+        depth=1,
+        width=8,
+        alphas=(1.0, 2.0),
+        seeds=1,
+        max_steps=2,
+        check_every=1,
+        temps=(2.0**-12, 2.0**-11, 2.0**-10),
+        temps_per_entry=1,
+    )
     monkeypatch.setitem(M.PHASE, "smoke", cfg)
     table, entries, missing = M.phase_results("smoke", Store(tmp_path), show_progress=False)
-    assert (table["status"] == "unfitted").all() and list(table["T"].unique()) == [2.0 ** -10]
-    assert len(entries) == 1 and missing == []                     # rows 2^-11 and 2^-12 are skipped, not missing
-    assert M.capped_floor(table, "smoke") == 2.0 ** -10
+    assert (table["status"] == "unfitted").all() and list(table["T"].unique()) == [2.0**-10]
+    assert len(entries) == 1 and missing == []  # rows 2^-11 and 2^-12 are skipped, not missing
+    assert M.capped_floor(table, "smoke") == 2.0**-10
 
 
 def test_step_resolution_and_cell_table():
     # two α × three T cells, 2 seeds; error = 0.1 + 0.01·(T index) + 0.02·(α index) ± 0.005 between the seeds
-    rows = [dict(alpha=a, T=T, seed=s, test_error=0.1 + 0.01 * i + 0.02 * j + (0.005 if s else -0.005),
-                 status="fitted") for j, a in enumerate((1.0, 2.0)) for i, T in enumerate((0.25, 0.5, 1.0))
-            for s in (0, 1)]
-    rows.append(dict(alpha=4.0, T=0.25, seed=0, test_error=0.5, status="unfitted"))      # not every seed fitted
+    rows = [
+        dict(alpha=a, T=T, seed=s, test_error=0.1 + 0.01 * i + 0.02 * j + (0.005 if s else -0.005), status="fitted")
+        for j, a in enumerate((1.0, 2.0))
+        for i, T in enumerate((0.25, 0.5, 1.0))
+        for s in (0, 1)
+    ]
+    rows.append(dict(alpha=4.0, T=0.25, seed=0, test_error=0.5, status="unfitted"))  # not every seed fitted
     table = pd.DataFrame(rows)
     res = M.step_resolution(table, alpha_min=1.0, temps=(0.25, 1.0))
     assert res["n_cells"] == 6
@@ -244,14 +279,24 @@ def test_step_resolution_and_cell_table():
 
 
 def test_stability_edge_and_s6_use_the_columns_that_train():
-    rows = [dict(alpha=a, T=T, seed=s, rel_weight_change=r, test_error=0.1,
-                 status="diverged" if (a == 0.25 or T > 1 / a) else "fitted")
-            for a, r in ((0.25, 9.0), (0.5, 4.0), (2.0, 0.5)) for T in (0.25, 0.5, 1.0) for s in (0, 1)]
+    rows = [
+        dict(
+            alpha=a,
+            T=T,
+            seed=s,
+            rel_weight_change=r,
+            test_error=0.1,
+            status="diverged" if (a == 0.25 or T > 1 / a) else "fitted",
+        )
+        for a, r in ((0.25, 9.0), (0.5, 4.0), (2.0, 0.5))
+        for T in (0.25, 0.5, 1.0)
+        for s in (0, 1)
+    ]
     table = pd.DataFrame(rows)
     edge = M.stability_edge(table)
-    assert edge["n_cells"] == 9 and edge["n_diverged_cells"] == 4               # α = 0.25 everywhere, (2, 1)
+    assert edge["n_cells"] == 9 and edge["n_diverged_cells"] == 4  # α = 0.25 everywhere, (2, 1)
     assert np.isnan(edge["T_max"][0.25]) and edge["T_max"][0.5] == 1.0 and edge["T_max"][2.0] == 0.5
-    s6 = M.claim_s6(table)                          # α = 0.25 never trains: the smallest that does is 0.5
+    s6 = M.claim_s6(table)  # α = 0.25 never trains: the smallest that does is 0.5
     assert s6["alpha_small"] == 0.5 and s6["ratios"] == {0.25: 8.0, 0.5: 8.0} and s6["min_ratio"] == 8.0
 
 
@@ -259,42 +304,47 @@ def test_train_mlp_on_digits_converts_temperature_and_flags_divergence():
     cfg = dict(M.PHASE["smoke"], depth=2, width=16, max_steps=600, check_every=25)
     task = M.load_task("digits", max_P=128)
     assert len(task.y_test) == 1797 - 128 and len(task.y_pool) == 128
-    table, stats = M.train_mlp(cfg, task, 128, seed=0, alphas=[2.0 ** -7, 2.0 ** 5], temps=[2.0 ** -6, 4.0],
-                               show_progress=False)
+    table, stats = M.train_mlp(
+        cfg, task, 128, seed=0, alphas=[2.0**-7, 2.0**5], temps=[2.0**-6, 4.0], show_progress=False
+    )
     assert len(table) == 4 and stats["members"] == 4
-    np.testing.assert_allclose(table["dt"], table["T"] * 16 * 16)          # dt = T·B·h
+    np.testing.assert_allclose(table["dt"], table["T"] * 16 * 16)  # dt = T·B·h
     np.testing.assert_allclose(table["t_star"], table["dt"] * table["steps"])
-    calm = table[table["T"] == 2.0 ** -6]
+    calm = table[table["T"] == 2.0**-6]
     assert (calm["status"] == "fitted").all() and calm["test_error"].between(0, 0.5).all()
-    hot = table[table["T"] == 4.0]                                         # dt = 1024: unstable
+    hot = table[table["T"] == 4.0]  # dt = 1024: unstable
     assert (hot["status"] != "fitted").all() and (hot["rel_weight_change"] > 100).all()
     assert (table.loc[table["status"] == "diverged", "test_error"] == 1.0).all()
     # the lazy net moves its weights much less than the feature-learning one
     rel = calm.set_index("alpha")["rel_weight_change"]
-    assert rel[2.0 ** -7] > 5 * rel[2.0 ** 5]
+    assert rel[2.0**-7] > 5 * rel[2.0**5]
 
 
 def test_mnist_task_split_offline(shared_data):
     task = M.load_task("mnist", max_P=8192)
     assert task.n_total == 10_999 and len(task.y_test) == 10_999 - 8192 and len(task.y_pool) == 8192
     assert set(task.y_test.unique().tolist()) == {-1, 1}
-    assert float(task.x_pool.pow(2).sum(1).mean()) == pytest.approx(784, rel=0.1)   # E‖x‖² ≈ d
+    assert float(task.x_pool.pow(2).sum(1).mean()) == pytest.approx(784, rel=0.1)  # E‖x‖² ≈ d
     x1, _ = task.training_set(1024, seed=3)
     x2, _ = task.training_set(2048, seed=3)
-    assert torch.equal(x1, x2[:1024])                                      # nested in P for one seed
+    assert torch.equal(x1, x2[:1024])  # nested in P for one seed
     assert M.lazy_Ps("paper") == (1024, 2048, 4096, 8192)
 
 
 def test_lazy_summary_skips_temperatures_where_a_seed_diverged():
     rows = []
     for seed in (0, 1):
-        for T, err, status, steps in ((0.01, 0.10, "fitted", 900 + seed), (0.02, 0.10, "fitted", 1000),
-                                      (0.04, 0.10, "fitted", 1100), (0.08, 0.06, "fitted", 1200),
-                                      (0.16, 0.02 if seed else 1.0, "fitted" if seed else "diverged", 50)):
+        for T, err, status, steps in (
+            (0.01, 0.10, "fitted", 900 + seed),
+            (0.02, 0.10, "fitted", 1000),
+            (0.04, 0.10, "fitted", 1100),
+            (0.08, 0.06, "fitted", 1200),
+            (0.16, 0.02 if seed else 1.0, "fitted" if seed else "diverged", 50),
+        ):
             rows.append(dict(P=1024, seed=seed, T=T, test_error=err, status=status, steps=steps))
     table = pd.DataFrame(rows)
     s = M.lazy_summary(table, M.tc_rule(table)).iloc[0]
-    assert s["lowest_error"] == pytest.approx(0.06) and s["T_lowest"] == 0.08     # not 0.02 at T = 0.16
+    assert s["lowest_error"] == pytest.approx(0.06) and s["T_lowest"] == 0.08  # not 0.02 at T = 0.16
     assert s["first_T_diverged"] == 0.16 and s["steps_smallest_T"] == 900.5
     assert s["change_vs_plateau"] == pytest.approx(-0.4) and s["T_c"] == 0.08
 
@@ -306,10 +356,21 @@ def test_perceptron_exponents_by_d_recover_planted_laws():
         for d in (16, 64):
             for P in (256, 512, 1024):
                 for T in (0.01, 0.1, 1.0):
-                    rows.append(dict(chi=chi, d=d, P=P, T=T, T_alpha=T * 2 ** 15, fitted=True, seed=0,
-                                     u_par=T * math.sqrt(d) * P ** gamma, u_perp=c * T * math.sqrt(d),
-                                     t_star=T * P ** b))
-    rows.append({**rows[0], "T_alpha": 1.0, "u_par": 1e9})              # gradient-descent-like: left out
+                    rows.append(
+                        dict(
+                            chi=chi,
+                            d=d,
+                            P=P,
+                            T=T,
+                            T_alpha=T * 2**15,
+                            fitted=True,
+                            seed=0,
+                            u_par=T * math.sqrt(d) * P**gamma,
+                            u_perp=c * T * math.sqrt(d),
+                            t_star=T * P**b,
+                        )
+                    )
+    rows.append({**rows[0], "T_alpha": 1.0, "u_par": 1e9})  # gradient-descent-like: left out
     by_d = M.perceptron_exponents_by_d(pd.DataFrame(rows)).set_index(["chi", "d"])
     assert sorted(by_d.index) == [(1.0, 16), (1.0, 64), (3.0, 16), (3.0, 64)]
     for (chi, d), row in by_d.iterrows():
@@ -320,8 +381,13 @@ def test_perceptron_exponents_by_d_recover_planted_laws():
 
 
 def test_perceptron_noise_cost_compares_noisy_runs_with_the_smallest_temperature():
-    table = pd.DataFrame({"chi": [1.0] * 4 + [3.0] * 4, "T_alpha": [0.5, 8.0, 64.0, 128.0] * 2,
-                          "test_error": [0.01, 0.5, 0.02, 0.04, 0.001, 0.5, 0.01, 0.02]})
+    table = pd.DataFrame(
+        {
+            "chi": [1.0] * 4 + [3.0] * 4,
+            "T_alpha": [0.5, 8.0, 64.0, 128.0] * 2,
+            "test_error": [0.01, 0.5, 0.02, 0.04, 0.001, 0.5, 0.01, 0.02],
+        }
+    )
     cost = M.perceptron_noise_cost(table)
     assert cost[1.0] == pytest.approx(3.0) and cost[3.0] == pytest.approx(15.0)
 
@@ -337,29 +403,31 @@ def test_the_shipped_phase_grid_gives_what_the_chapter_text_says(shared_data):
     name P7 as not reproduced: a change to the analysis that moves them must fail here, not ship under unchanged
     text."""
     from lrlib.store import Store, default_store
-    table, _, missing = M.phase_results("paper", Store(default_store("paper").root, read_only=True),
-                                        only_stored=True, show_progress=False)
+
+    table, _, missing = M.phase_results(
+        "paper", Store(default_store("paper").root, read_only=True), only_stored=True, show_progress=False
+    )
     if missing:
         pytest.skip(f"{len(missing)} entries of the paper-scale phase grid are not stored")
-    assert M.capped_floor(table, "paper") == 2.0 ** -21 and table["T"].min() == 2.0 ** -21
+    assert M.capped_floor(table, "paper") == 2.0**-21 and table["T"].min() == 2.0**-21
     capped = table[table["status"] == "unfitted"].groupby("T").size()
-    assert [capped[2.0 ** k] for k in range(-14, -22, -1)] == [5, 14, 32, 47, 62, 76, 102, 104]
-    assert capped[capped.index > 2.0 ** -14].sum() == 3                                  # at the edge of stability
+    assert [capped[2.0**k] for k in range(-14, -22, -1)] == [5, 14, 32, 47, 62, 76, 102, 104]
+    assert capped[capped.index > 2.0**-14].sum() == 3  # at the edge of stability
     err = M.cell_means(table, "test_error")[2]
-    lazy = err[2.0 ** 11]
-    assert [round(100 * lazy[2.0 ** k], 1) for k in (-15, -7, -4)] == [8.7, 9.9, 9.2]
-    assert round(100 * err.loc[2.0 ** -7, 2.0 ** 6], 1) == 8.6
-    assert [round(100 * err.loc[2.0 ** k, 0.25], 1) for k in (-16, -6)] == [8.1, 5.2]
-    bottom = err.loc[2.0 ** -20, err.columns <= 1]
+    lazy = err[2.0**11]
+    assert [round(100 * lazy[2.0**k], 1) for k in (-15, -7, -4)] == [8.7, 9.9, 9.2]
+    assert round(100 * err.loc[2.0**-7, 2.0**6], 1) == 8.6
+    assert [round(100 * err.loc[2.0**k, 0.25], 1) for k in (-16, -6)] == [8.1, 5.2]
+    bottom = err.loc[2.0**-20, err.columns <= 1]
     assert (round(100 * bottom.min()), round(100 * bottom.max())) == (25, 31)
     fitted = table.groupby(["alpha", "T"])["status"].transform(lambda s: (s == "fitted").all())
     best = table[fitted].groupby(["alpha", "T"])["test_error"].mean().groupby(level=0).min()
     assert (round(100 * best[best.index <= 4].min(), 1), round(100 * best[best.index <= 4].max(), 1)) == (5.1, 5.3)
-    assert round(100 * best[best.index >= 2 ** 8].min(), 1) == 8.6 and round(100 * best[2.0 ** 3], 1) == 5.7
-    assert [round(100 * err.loc[2.0 ** -15, a], 1) for a in (2.0 ** -14, 4.0, 16.0)] == [5.1, 8.9, 9.7]
-    res = M.step_resolution(table, alpha_min=2.0 ** 8, temps=(2.0 ** -15, 2.0 ** -7))
+    assert round(100 * best[best.index >= 2**8].min(), 1) == 8.6 and round(100 * best[2.0**3], 1) == 5.7
+    assert [round(100 * err.loc[2.0**-15, a], 1) for a in (2.0**-14, 4.0, 16.0)] == [5.1, 8.9, 9.7]
+    res = M.step_resolution(table, alpha_min=2.0**8, temps=(2.0**-15, 2.0**-7))
     assert [round(100 * res[k], 2) for k in ("step_T", "step_alpha", "needed", "sem")] == [0.14, 0.11, 1.09, 0.39]
-    assert len(M.opposite_effects(table)) == 0                      # P7: not reproduced
+    assert len(M.opposite_effects(table)) == 0  # P7: not reproduced
     ratios = {round(math.log2(T)): round(r, -1) for T, r in M.claim_s6(table)["ratios"].items()}
     assert [ratios[k] for k in (-21, -20, -19, -18, -17, -14)] == [40, 1130, 2250, 2540, 3190, 7470]
     topt = M.loglog_slope(M.optimal_temperature(table), "alpha", "T_opt")
@@ -374,36 +442,61 @@ def test_phase_results_leaves_a_block_another_process_is_finishing_to_that_proce
     import socket
 
     from lrlib.store import Store
-    temps = (2.0 ** -12, 2.0 ** -11, 2.0 ** -10)
-    cfg = dict(M.PHASE["smoke"], P=64, pool=64, depth=1, width=8, alphas=(1.0, 2.0), seeds=2, max_steps=2,
-               check_every=1, temps=temps, temps_per_entry=1)
+
+    temps = (2.0**-12, 2.0**-11, 2.0**-10)
+    cfg = dict(
+        M.PHASE["smoke"],
+        P=64,
+        pool=64,
+        depth=1,
+        width=8,
+        alphas=(1.0, 2.0),
+        seeds=2,
+        max_steps=2,
+        check_every=1,
+        temps=temps,
+        temps_per_entry=1,
+    )
     monkeypatch.setitem(M.PHASE, "smoke", cfg)
     store = Store(tmp_path)
-    busy = store.path_for(M.phase_config("smoke", 1, M.dataset_size("digits"), (2.0 ** -10,)))
+    busy = store.path_for(M.phase_config("smoke", 1, M.dataset_size("digits"), (2.0**-10,)))
     claim = busy.with_name(f".claim-{busy.name}")
     claim.parent.mkdir(parents=True, exist_ok=True)
-    claim.write_text(f"{socket.gethostname()} {os.getppid()}")      # a live process computes seed 1
+    claim.write_text(f"{socket.gethostname()} {os.getppid()}")  # a live process computes seed 1
     table, entries, missing = M.phase_results("smoke", store, show_progress=False)
     # seed 0 of the top row hit the cap everywhere: the rows below are left to the process finishing seed 1
-    assert len(entries) == 1 and missing == [((2.0 ** -10,), 1)] and set(table["T"]) == {2.0 ** -10}
-    claim.unlink()                                                     # that process is gone, without a result
+    assert len(entries) == 1 and missing == [((2.0**-10,), 1)] and set(table["T"]) == {2.0**-10}
+    claim.unlink()  # that process is gone, without a result
     table, entries, missing = M.phase_results("smoke", store, show_progress=False)
-    assert len(entries) == 2 and missing == [] and M.capped_floor(table, "smoke") == 2.0 ** -10
+    assert len(entries) == 2 and missing == [] and M.capped_floor(table, "smoke") == 2.0**-10
 
 
 def test_phase_results_picks_up_a_block_entry_another_process_stored_meanwhile(monkeypatch, tmp_path):
     from lrlib.store import Store
-    cfg = dict(M.PHASE["smoke"], P=64, pool=64, depth=1, width=8, alphas=(1.0, 2.0), seeds=2, max_steps=2,
-               check_every=1, temps=(2.0 ** -11, 2.0 ** -10), temps_per_entry=1)
+
+    cfg = dict(
+        M.PHASE["smoke"],
+        P=64,
+        pool=64,
+        depth=1,
+        width=8,
+        alphas=(1.0, 2.0),
+        seeds=2,
+        max_steps=2,
+        check_every=1,
+        temps=(2.0**-11, 2.0**-10),
+        temps_per_entry=1,
+    )
     monkeypatch.setitem(M.PHASE, "smoke", cfg)
     store = Store(tmp_path)
     own_cached = store.cached
 
-    def other_process_has_it(config, compute, *, shared=False):     # seed 1: claimed, then stored by "another"
+    def other_process_has_it(config, compute, *, shared=False):  # seed 1: claimed, then stored by "another"
         if config["seed"] == 1:
             own_cached(config, compute)
             return None
         return own_cached(config, compute, shared=shared)
+
     monkeypatch.setattr(store, "cached", other_process_has_it)
     table, entries, missing = M.phase_results("smoke", store, show_progress=False)
-    assert len(entries) == 2 and missing == [] and M.capped_floor(table, "smoke") == 2.0 ** -10
+    assert len(entries) == 2 and missing == [] and M.capped_floor(table, "smoke") == 2.0**-10

@@ -16,13 +16,16 @@ def test_key_depends_on_every_field_not_on_order():
     assert config_key(CFG) != config_key(CFG | {"version": 2})
 
 
-@pytest.mark.parametrize("bad, match", [
-    ({"version": 1}, "experiment"),
-    ({"experiment": "x"}, "version"),
-    ({"experiment": "x/y", "version": 1}, "may hold only"),
-    ({"experiment": "x", "version": 1, "lr": float("nan")}, "finite"),
-    ({"experiment": "x", "version": 1, "f": object()}, "cannot hold"),
-])
+@pytest.mark.parametrize(
+    "bad, match",
+    [
+        ({"version": 1}, "experiment"),
+        ({"experiment": "x"}, "version"),
+        ({"experiment": "x/y", "version": 1}, "may hold only"),
+        ({"experiment": "x", "version": 1, "lr": float("nan")}, "finite"),
+        ({"experiment": "x", "version": 1, "f": object()}, "cannot hold"),
+    ],
+)
 def test_bad_configs_are_rejected(bad, match):
     with pytest.raises((ValueError, TypeError), match=match):
         config_key(bad)
@@ -30,8 +33,15 @@ def test_bad_configs_are_rejected(bad, match):
 
 def test_round_trip_with_table_arrays_and_provenance(tmp_path):
     store = Store(tmp_path)
-    table = pd.DataFrame({"lr": [0.1, 0.2], "loss": [1.5, np.nan], "reason": ["fitted", "diverged"],
-                          "ok": [True, False], "step": [10, 20]})
+    table = pd.DataFrame(
+        {
+            "lr": [0.1, 0.2],
+            "loss": [1.5, np.nan],
+            "reason": ["fitted", "diverged"],
+            "ok": [True, False],
+            "step": [10, 20],
+        }
+    )
     entry = store.put(CFG, arrays={"w": np.arange(6.0).reshape(2, 3)}, table=table, provenance={"wall_time_s": 2})
     got = store.get(CFG)
     assert np.array_equal(got.arrays["w"], np.arange(6.0).reshape(2, 3))
@@ -93,6 +103,7 @@ def test_book_build_store_is_read_only(monkeypatch, tmp_path):
 
 def test_smoke_results_stay_out_of_the_repository(monkeypatch):
     from lrlib.profile import REPO_ROOT
+
     monkeypatch.delenv("LRLIB_STORE", raising=False)
     monkeypatch.setenv("LRLIB_PROFILE", "smoke")
     assert REPO_ROOT not in default_store().root.parents
@@ -103,6 +114,7 @@ def test_smoke_results_stay_out_of_the_repository(monkeypatch):
 def test_concurrent_writers_of_one_entry_both_succeed(tmp_path):
     """Two processes computing the same result (two notebooks, say) must not fail each other."""
     import multiprocessing as mp
+
     ctx = mp.get_context("spawn")
     with ctx.Pool(2) as pool:
         paths = pool.starmap(_put_many, [(str(tmp_path), i) for i in range(2)])
@@ -119,23 +131,25 @@ def _put_many(root, worker):
 
 def test_shared_cached_skips_an_entry_another_live_process_computes(tmp_path):
     import socket
+
     store, config = Store(tmp_path), {"experiment": "demo", "version": 1, "x": 1}
     path = store.path_for(config)
     claim = path.with_name(f".claim-{path.name}")
     claim.parent.mkdir(parents=True)
-    claim.write_text(f"{socket.gethostname()} {os.getppid()}")            # a live process holds it
+    claim.write_text(f"{socket.gethostname()} {os.getppid()}")  # a live process holds it
     calls = []
-    compute = lambda: calls.append(1) or {"arrays": {"a": np.ones(2)}}      # noqa: E731
+    compute = lambda: calls.append(1) or {"arrays": {"a": np.ones(2)}}  # noqa: E731
     assert store.cached(config, compute, shared=True) is None and calls == [] and claim.exists()
     claim.unlink()
     entry = store.cached(config, compute, shared=True)
-    assert calls == [1] and entry.arrays["a"].sum() == 2 and not claim.exists()   # claimed, computed, released
+    assert calls == [1] and entry.arrays["a"].sum() == 2 and not claim.exists()  # claimed, computed, released
 
 
 def test_shared_cached_takes_over_a_dead_claim_and_releases_on_error(tmp_path):
     import socket
     import subprocess
     import sys
+
     store, config = Store(tmp_path), {"experiment": "demo", "version": 1, "x": 2}
     path = store.path_for(config)
     claim = path.with_name(f".claim-{path.name}")
@@ -145,5 +159,5 @@ def test_shared_cached_takes_over_a_dead_claim_and_releases_on_error(tmp_path):
     claim.write_text(f"{socket.gethostname()} {dead.pid}")
     with pytest.raises(RuntimeError, match="boom"):
         store.cached(config, lambda: (_ for _ in ()).throw(RuntimeError("boom")), shared=True)
-    assert not claim.exists() and not store.has(config)                   # taken over, then released
+    assert not claim.exists() and not store.has(config)  # taken over, then released
     assert store.cached(config, lambda: {"arrays": {"a": np.zeros(1)}}, shared=True) is not None

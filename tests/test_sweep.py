@@ -1,4 +1,5 @@
 """Sweeps: chunks in the store, resuming after an interruption, and a process pool."""
+
 import multiprocessing
 import shutil
 from concurrent.futures import ProcessPoolExecutor
@@ -15,7 +16,6 @@ from lrlib.train import Data, grid
 CONFIG = {"experiment": "sweep-test", "version": 1, "P": 32}
 
 
-
 def _data():
     g = torch.Generator().manual_seed(0)
     x = torch.randn(48, 5, generator=g, dtype=torch.float64)
@@ -24,15 +24,16 @@ def _data():
 
 
 def _members():
-    return grid(lr=[0.1, 0.5, 2.0], alpha=[1.0, 4.0], seed=[0, 1], batch_size=[4, 8])      # 24 members
+    return grid(lr=[0.1, 0.5, 2.0], alpha=[1.0, 4.0], seed=[0, 1], batch_size=[4, 8])  # 24 members
 
 
 class Counting:
     """A run that records which chunks it computed and can fail on one."""
 
     def __init__(self, fail_on=None):
-        self.run = trainer(alpha_mlp(5, 2, 8), _data(), loss="hinge", steps=20, checkpoints=10,
-                           dtype=torch.float64, device="cpu")
+        self.run = trainer(
+            alpha_mlp(5, 2, 8), _data(), loss="hinge", steps=20, checkpoints=10, dtype=torch.float64, device="cpu"
+        )
         self.calls, self.fail_on = [], fail_on
 
     def __call__(self, members):
@@ -59,10 +60,10 @@ def test_sweep_resumes_and_recomputes_only_missing_chunks(tmp_path):
     first = Counting(fail_on=parts[3])
     with pytest.raises(RuntimeError, match="interrupted"):
         sweep(first, members, config=CONFIG, store=store, chunk_size=5, progress=False)
-    assert first.calls == parts[:3]                                      # three chunks done before the failure
+    assert first.calls == parts[:3]  # three chunks done before the failure
     second = Counting()
     table = sweep(second, members, config=CONFIG, store=store, chunk_size=5, progress=False)
-    assert second.calls == parts[3:]                                     # only the missing ones
+    assert second.calls == parts[3:]  # only the missing ones
     assert sorted(table.member.unique()) == list(range(24)) and len(table) == 24 * 3
     # the table carries the sweep's member numbers: hyperparameters match the member rows
     for m, rows in table.groupby("member"):
@@ -84,12 +85,12 @@ def test_sweep_resumes_and_recomputes_only_missing_chunks(tmp_path):
 
 def test_sweep_on_a_process_pool_equals_inline(tmp_path):
     members = grid(lr=[0.1, 1.0], seed=[0, 1, 2], batch_size=[2, 4])
-    run = trainer(Linear(5), _data(), loss="logistic", steps=15, checkpoints=5, dtype=torch.float64,
-                  device="cpu")
+    run = trainer(Linear(5), _data(), loss="logistic", steps=15, checkpoints=5, dtype=torch.float64, device="cpu")
     inline = sweep(run, members, config=CONFIG, store=Store(tmp_path / "a"), chunk_size=4, progress=False)
     with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
-        pooled = sweep(run, members, config=CONFIG, store=Store(tmp_path / "b"), chunk_size=4, executor=pool,
-                       progress=False)
+        pooled = sweep(
+            run, members, config=CONFIG, store=Store(tmp_path / "b"), chunk_size=4, executor=pool, progress=False
+        )
     pd.testing.assert_frame_equal(inline, pooled)
     assert len(list(Store(tmp_path / "b").entries("sweep-test"))) == 4
 

@@ -2,9 +2,22 @@
 
 The synthetic data models of each paper live beside that paper's code in ``lrlib.papers``.
 """
+
 from .files import ChecksumError, DataError, data_root, offline
 from .real import Dataset, load_cifar10, load_digits, load_mnist
 from .tasks import animals_vs_vehicles_labels, class_pair, parity_labels, random_subset
 
-__all__ = ["Dataset", "load_mnist", "load_cifar10", "load_digits", "data_root", "offline", "DataError",
-           "ChecksumError", "parity_labels", "animals_vs_vehicles_labels", "class_pair", "random_subset"]
+__all__ = [
+    "Dataset",
+    "load_mnist",
+    "load_cifar10",
+    "load_digits",
+    "data_root",
+    "offline",
+    "DataError",
+    "ChecksumError",
+    "parity_labels",
+    "animals_vs_vehicles_labels",
+    "class_pair",
+    "random_subset",
+]

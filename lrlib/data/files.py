@@ -5,6 +5,7 @@ checksum before it is read (CIFAR-10 files are pickles: their bytes are verified
 A missing file is downloaded when the machine is online, unless ``LRLIB_OFFLINE=1``; otherwise the error says
 exactly which file is missing, where it was looked for, and how to get it.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -29,6 +30,7 @@ class ChecksumError(DataError):
 @dataclass(frozen=True)
 class FileSpec:
     """A dataset file: its path under the data folder, a checksum, and where to download it from."""
+
     path: str
     sha256: str = ""
     md5: str = ""
@@ -45,6 +47,7 @@ def data_root() -> Path:
     if override:
         return Path(override).expanduser().resolve()
     from platformdirs import user_data_dir
+
     return Path(user_data_dir("lrlib"))
 
 
@@ -67,7 +70,8 @@ def verify(path: Path, spec: FileSpec) -> Path:
     if actual != expected:
         raise ChecksumError(
             f"{path}: {algorithm} is {actual}, expected {expected} — the file is corrupt, truncated or not "
-            f"{spec.path}; delete it and run again (it is downloaded anew when online)")
+            f"{spec.path}; delete it and run again (it is downloaded anew when online)"
+        )
     return path
 
 
@@ -90,11 +94,14 @@ def fetch(spec: FileSpec, root: Path | None = None) -> Path:
     if path.is_file():
         return verify(path, spec)
     if not spec.urls:
-        raise DataError(f"{spec.path} is not in {root} and has no download source; set LRLIB_DATA to a folder "
-                        f"that holds it")
+        raise DataError(
+            f"{spec.path} is not in {root} and has no download source; set LRLIB_DATA to a folder that holds it"
+        )
     if offline():
-        raise DataError(f"{spec.path} is not in {root} and LRLIB_OFFLINE=1 forbids downloading it; download "
-                        f"{spec.urls[0]} into {path.parent}, or set LRLIB_DATA to a folder that holds it")
+        raise DataError(
+            f"{spec.path} is not in {root} and LRLIB_OFFLINE=1 forbids downloading it; download "
+            f"{spec.urls[0]} into {path.parent}, or set LRLIB_DATA to a folder that holds it"
+        )
     errors = []
     for url in spec.urls:
         try:
@@ -105,8 +112,10 @@ def fetch(spec: FileSpec, root: Path | None = None) -> Path:
             errors.append(f"{url}: {e}")
         except (urllib.error.URLError, OSError, TimeoutError) as e:
             errors.append(f"{url}: {e}")
-    raise DataError(f"{spec.path} is not in {root} and could not be downloaded ({'; '.join(errors)}); go online, "
-                    f"or download {spec.urls[0]} into {path.parent}, or set LRLIB_DATA to a folder that holds it")
+    raise DataError(
+        f"{spec.path} is not in {root} and could not be downloaded ({'; '.join(errors)}); go online, "
+        f"or download {spec.urls[0]} into {path.parent}, or set LRLIB_DATA to a folder that holds it"
+    )
 
 
 def fetch_archive_member(archive: FileSpec, member: FileSpec, root: Path | None = None) -> Path:
@@ -116,7 +125,9 @@ def fetch_archive_member(archive: FileSpec, member: FileSpec, root: Path | None 
         return verify(root / member.path, member)
     archive_path = fetch(archive, root)
     with tarfile.open(archive_path, "r:gz") as tar:
-        names = [m for m in tar.getmembers() if m.isfile() and not m.name.startswith(("/", "..")) and ".." not in m.name]
+        names = [
+            m for m in tar.getmembers() if m.isfile() and not m.name.startswith(("/", "..")) and ".." not in m.name
+        ]
         extra = {"filter": "data"} if hasattr(tarfile, "data_filter") else {}
         tar.extractall(root, members=names, **extra)
     if not (root / member.path).is_file():

@@ -4,6 +4,7 @@ Each loader returns a :class:`Dataset` whose ``source`` says exactly which files
 state it. Offline, the full MNIST training images and the full CIFAR-10 are not available; a chapter that can
 live with a real subset passes ``allow_subset=True`` and reports ``source``.
 """
+
 from __future__ import annotations
 
 import gzip
@@ -27,33 +28,61 @@ def _mnist(path: str, **sums) -> FileSpec:
 
 MNIST_FILES = {
     ("train", "images"): _mnist("mnist/train-images-idx3-ubyte.gz", md5="f68b3c2dcbeaaa9fbdd348bbdeb94873"),
-    ("train", "labels"): _mnist("mnist/train-labels-idx1-ubyte.gz",
-                                sha256="3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"),
-    ("test", "images"): _mnist("mnist/t10k-images-idx3-ubyte.gz",
-                               sha256="8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"),
-    ("test", "labels"): _mnist("mnist/t10k-labels-idx1-ubyte.gz",
-                               sha256="f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"),
+    ("train", "labels"): _mnist(
+        "mnist/train-labels-idx1-ubyte.gz", sha256="3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"
+    ),
+    ("test", "images"): _mnist(
+        "mnist/t10k-images-idx3-ubyte.gz", sha256="8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"
+    ),
+    ("test", "labels"): _mnist(
+        "mnist/t10k-labels-idx1-ubyte.gz", sha256="f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"
+    ),
 }
 MNIST_TRAIN_FIRST999 = {
-    "images": FileSpec("mnist-train-first999/train-images-idx3-ubyte.gz",
-                       sha256="479ecf18a655ad0634ac3484fa816252b368e121c3c475dbfb723dc3b6eb1533"),
-    "labels": FileSpec("mnist-train-first999/train-labels-idx1-ubyte.gz",
-                       sha256="d7cf83fa586b3143041114227b7444e07703d99d73a242e5d8cf082e9f3ec21d"),
+    "images": FileSpec(
+        "mnist-train-first999/train-images-idx3-ubyte.gz",
+        sha256="479ecf18a655ad0634ac3484fa816252b368e121c3c475dbfb723dc3b6eb1533",
+    ),
+    "labels": FileSpec(
+        "mnist-train-first999/train-labels-idx1-ubyte.gz",
+        sha256="d7cf83fa586b3143041114227b7444e07703d99d73a242e5d8cf082e9f3ec21d",
+    ),
 }
 
-CIFAR10_ARCHIVE = FileSpec("cifar-10-python.tar.gz", md5="c58f30108f718f92721af3b95e74349a",
-                           urls=("https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",))
+CIFAR10_ARCHIVE = FileSpec(
+    "cifar-10-python.tar.gz",
+    md5="c58f30108f718f92721af3b95e74349a",
+    urls=("https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",),
+)
 CIFAR10_FILES = {
-    "train": [FileSpec(f"cifar-10-batches-py/data_batch_{i}", md5=m) for i, m in enumerate(
-        ["c99cafc152244af753f735de768cd75f", "d4bba439e000b95fd0a9bffe97cbabec", "54ebc095f3ab1f0389bbae665268c751",
-         "634d18415352ddfa80567beed471001a", "482c414d41f54cd18b22e5b47cb7c3cb"], start=1)],
+    "train": [
+        FileSpec(f"cifar-10-batches-py/data_batch_{i}", md5=m)
+        for i, m in enumerate(
+            [
+                "c99cafc152244af753f735de768cd75f",
+                "d4bba439e000b95fd0a9bffe97cbabec",
+                "54ebc095f3ab1f0389bbae665268c751",
+                "634d18415352ddfa80567beed471001a",
+                "482c414d41f54cd18b22e5b47cb7c3cb",
+            ],
+            start=1,
+        )
+    ],
     "test": [FileSpec("cifar-10-batches-py/test_batch", md5="40351d587109b95175f43aff81a1287e")],
 }
 CIFAR10_SUBSET_FILES = {
-    "train": [FileSpec("cifar-10-batches-py-subset/data_batch_1",
-                       sha256="a6a3ee75421899772bc52eb6f6871abc67a4d74b9e2f04467b98b2e8dc00b0d4")],
-    "test": [FileSpec("cifar-10-batches-py-subset/test_batch",
-                      sha256="13c3ef7fe00fc00c96967513b15ebe805f348b98ddd225133ae8156794e058fb")],
+    "train": [
+        FileSpec(
+            "cifar-10-batches-py-subset/data_batch_1",
+            sha256="a6a3ee75421899772bc52eb6f6871abc67a4d74b9e2f04467b98b2e8dc00b0d4",
+        )
+    ],
+    "test": [
+        FileSpec(
+            "cifar-10-batches-py-subset/test_batch",
+            sha256="13c3ef7fe00fc00c96967513b15ebe805f348b98ddd225133ae8156794e058fb",
+        )
+    ],
 }
 CIFAR10_CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 SPLITS = ("train", "test")
@@ -62,6 +91,7 @@ SPLITS = ("train", "test")
 @dataclass
 class Dataset:
     """Inputs ``x`` [N, D] (float32, pixels in [0, 1]) and integer labels ``y`` [N]."""
+
     name: str
     x: torch.Tensor
     y: torch.Tensor
@@ -80,9 +110,16 @@ class Dataset:
     def class_counts(self) -> np.ndarray:
         return np.bincount(self.y.numpy(), minlength=len(self.classes))
 
-    def to(self, device) -> "Dataset":
-        return Dataset(self.name, self.x.to(device), self.y.to(device), self.classes, self.image_shape,
-                       self.source, list(self.notes))
+    def to(self, device) -> Dataset:
+        return Dataset(
+            self.name,
+            self.x.to(device),
+            self.y.to(device),
+            self.classes,
+            self.image_shape,
+            self.source,
+            list(self.notes),
+        )
 
 
 def _check_split(split: str) -> None:
@@ -111,8 +148,9 @@ def _mnist_dataset(images: np.ndarray, labels: np.ndarray, source: str) -> Datas
     if len(images) != len(labels):
         raise DataError(f"MNIST images ({len(images)}) and labels ({len(labels)}) differ in count")
     x = torch.from_numpy(images.reshape(len(images), -1).astype(np.float32) / 255.0)
-    return Dataset("mnist", x, torch.from_numpy(labels.astype(np.int64)), tuple(str(d) for d in range(10)),
-                   (1, 28, 28), source)
+    return Dataset(
+        "mnist", x, torch.from_numpy(labels.astype(np.int64)), tuple(str(d) for d in range(10)), (1, 28, 28), source
+    )
 
 
 def _full_or_subset(get_full, get_subset, allow_subset: bool, note: str):
@@ -146,8 +184,11 @@ def load_mnist(split: str = "train", *, allow_subset: bool = False) -> Dataset:
     full = [MNIST_FILES[(split, "images")], MNIST_FILES[(split, "labels")]]
     subset = [MNIST_TRAIN_FIRST999["images"], MNIST_TRAIN_FIRST999["labels"]] if split == "train" else None
     (images, labels), note = _full_or_subset(
-        lambda: [fetch(spec, root) for spec in full], subset and (lambda: [fetch(spec, root) for spec in subset]),
-        allow_subset, "The full MNIST training images were not available; using the first 999.")
+        lambda: [fetch(spec, root) for spec in full],
+        subset and (lambda: [fetch(spec, root) for spec in subset]),
+        allow_subset,
+        "The full MNIST training images were not available; using the first 999.",
+    )
     if note:
         source = f"MNIST training set, first 999 images only (offline subset in {root})"
     else:
@@ -159,8 +200,14 @@ def load_mnist(split: str = "train", *, allow_subset: bool = False) -> Dataset:
 
 class _NumpyOnlyUnpickler(pickle.Unpickler):
     """CIFAR-10 batches hold a dict of lists, bytes and one numpy array: allow nothing else to be built."""
-    _ALLOWED = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
-                ("numpy", "ndarray"), ("numpy", "dtype"), ("_codecs", "encode")}
+
+    _ALLOWED = {
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+        ("_codecs", "encode"),
+    }
 
     def find_class(self, module, name):
         if (module, name) in self._ALLOWED:
@@ -189,7 +236,9 @@ def load_cifar10(split: str = "train", *, allow_subset: bool = False) -> Dataset
     paths, notes = _full_or_subset(
         lambda: [fetch_archive_member(CIFAR10_ARCHIVE, spec, root) for spec in CIFAR10_FILES[split]],
         lambda: [fetch(spec, root) for spec in CIFAR10_SUBSET_FILES[split]],
-        allow_subset, "The full CIFAR-10 was not available; using the class-balanced real subset.")
+        allow_subset,
+        "The full CIFAR-10 was not available; using the class-balanced real subset.",
+    )
     if notes:
         n = "5,000 (500" if split == "train" else "1,000 (100"
         source = f"CIFAR-10 {split} split, class-balanced subset of {n} per class; offline copy in {root})"
@@ -205,10 +254,17 @@ def load_cifar10(split: str = "train", *, allow_subset: bool = False) -> Dataset
 def load_digits() -> Dataset:
     """scikit-learn's 8x8 handwritten digits (1,797 images, shipped with scikit-learn; no download)."""
     from sklearn.datasets import load_digits as _sk_digits
+
     bunch = _sk_digits()
     x = torch.from_numpy(bunch.data.astype(np.float32) / 16.0)
-    return Dataset("digits", x, torch.from_numpy(bunch.target.astype(np.int64)), tuple(str(d) for d in range(10)),
-                   (1, 8, 8), "scikit-learn 8x8 digits, all 1,797 images")
+    return Dataset(
+        "digits",
+        x,
+        torch.from_numpy(bunch.target.astype(np.int64)),
+        tuple(str(d) for d in range(10)),
+        (1, 8, 8),
+        "scikit-learn 8x8 digits, all 1,797 images",
+    )
 
 
 __all__ = ["Dataset", "load_mnist", "load_cifar10", "load_digits", "read_idx", "offline"]

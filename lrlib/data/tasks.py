@@ -1,4 +1,5 @@
 """Turning a multi-class dataset into the tasks the papers use, and splitting it reproducibly."""
+
 from __future__ import annotations
 
 import torch

@@ -41,6 +41,7 @@ Models with ``centered=True`` (``alpha_mlp``; ``Linear(centered=True)`` for the 
 f = α·(F(w, x) − F(w0, x)); ``forward`` returns the raw F(w, x) and the trainer subtracts F(w0, x), which it
 computes once per data point, and multiplies by the member's ``alpha``.
 """
+
 from .base import EnsembleModel, Params
 from .functional import FunctionalModel
 from .linear import Linear

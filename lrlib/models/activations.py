@@ -1,8 +1,9 @@
 """Activations with their derivatives, and the constant c that makes E_{z~N(0,1)} (c·φ(z))² = 1."""
+
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 import torch
@@ -23,9 +24,9 @@ def value(name: str, z: torch.Tensor) -> torch.Tensor:
         return torch.relu(z)
     if name == "relu2":
         return torch.relu(z).square()
-    if name == "gelu":      # exact: z·Φ(z), as torch's default
+    if name == "gelu":  # exact: z·Φ(z), as torch's default
         return torch.nn.functional.gelu(z)
-    return torch.nn.functional.gelu(z, approximate="tanh")   # gelu_tanh: jax.nn.gelu's default
+    return torch.nn.functional.gelu(z, approximate="tanh")  # gelu_tanh: jax.nn.gelu's default
 
 
 def derivative(name: str, z: torch.Tensor) -> torch.Tensor:
@@ -38,7 +39,7 @@ def derivative(name: str, z: torch.Tensor) -> torch.Tensor:
         cdf = 0.5 * (1 + torch.erf(z / math.sqrt(2.0)))
         pdf = torch.exp(-0.5 * z * z) / math.sqrt(2 * math.pi)
         return cdf + z * pdf
-    inner = _SQRT_2_OVER_PI * (z + 0.044715 * z ** 3)
+    inner = _SQRT_2_OVER_PI * (z + 0.044715 * z**3)
     t = torch.tanh(inner)
     return 0.5 * (1 + t) + 0.5 * z * (1 - t * t) * _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * z * z)
 
@@ -52,14 +53,14 @@ def backward(name: str, grad: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
     return torch.ops.aten.gelu_backward(grad, z, approximate="none" if name == "gelu" else "tanh")
 
 
-@lru_cache(maxsize=None)
+@cache
 def normalizer(name: str) -> float:
     """c with E (c·φ(z))² = 1 for z ~ N(0, 1), by Gauss–Hermite quadrature (exact for relu, relu2)."""
-    if name == "relu":        # E relu(z)² = 1/2
+    if name == "relu":  # E relu(z)² = 1/2
         return math.sqrt(2.0)
-    if name == "relu2":       # E relu(z)⁴ = 3/2
+    if name == "relu2":  # E relu(z)⁴ = 3/2
         return math.sqrt(2.0 / 3.0)
-    nodes, weights = np.polynomial.hermite_e.hermegauss(200)    # weight exp(−z²/2)
+    nodes, weights = np.polynomial.hermite_e.hermegauss(200)  # weight exp(−z²/2)
     phi = value(name, torch.from_numpy(nodes)).numpy()
-    second_moment = float((weights * phi ** 2).sum() / math.sqrt(2 * math.pi))
+    second_moment = float((weights * phi**2).sum() / math.sqrt(2 * math.pi))
     return 1.0 / math.sqrt(second_moment)

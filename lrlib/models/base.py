@@ -4,10 +4,12 @@ A family describes one architecture; ``init`` makes K members of it, and ``forwa
 at once. ``forward`` is plain differentiable torch code, so autograd on it is the reference that hand-written
 backward passes are tested against (:meth:`EnsembleModel.autograd_backward`).
 """
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import torch
@@ -43,8 +45,14 @@ class EnsembleModel(ABC):
     def init_one(self, generator: torch.Generator) -> Params:
         """One member's parameters (no K axis), drawn in float64 from ``generator``."""
 
-    def init(self, seeds: Sequence[int], *, dtype: torch.dtype = torch.float32, device: Any = None,
-             init_scale: Sequence[float] | torch.Tensor | None = None) -> Params:
+    def init(
+        self,
+        seeds: Sequence[int],
+        *,
+        dtype: torch.dtype = torch.float32,
+        device: Any = None,
+        init_scale: Sequence[float] | torch.Tensor | None = None,
+    ) -> Params:
         """K members' initial parameters, member k drawn from its own CPU generator seeded with ``seeds[k]``.
 
         The draw does not depend on the other members, the dtype or the device, so a member starts from the
@@ -71,8 +79,9 @@ class EnsembleModel(ABC):
         """True if ``x`` is one set shared by all members ([N, *input_shape]), False if [K, B, *input_shape]."""
         extra = x.dim() - len(self.input_shape)
         if extra not in (1, 2) or tuple(x.shape[extra:]) != tuple(self.input_shape):
-            raise ValueError(f"input must be [N, {self.input_shape}] or [K, B, {self.input_shape}], "
-                             f"got {tuple(x.shape)}")
+            raise ValueError(
+                f"input must be [N, {self.input_shape}] or [K, B, {self.input_shape}], got {tuple(x.shape)}"
+            )
         return extra == 1
 
     @abstractmethod
@@ -88,8 +97,9 @@ class EnsembleModel(ABC):
         """Gradients ``Σ_b dout[k, b] ∂F[k, b]/∂w_k`` for every member, shaped like ``params``."""
         return cache(dout)[0]
 
-    def backward_apply(self, params: Params, cache: Any, dout: torch.Tensor, lr: torch.Tensor,
-                       weight_decay: torch.Tensor | None = None) -> None:
+    def backward_apply(
+        self, params: Params, cache: Any, dout: torch.Tensor, lr: torch.Tensor, weight_decay: torch.Tensor | None = None
+    ) -> None:
         """In place: ``w ← w − lr·(grad + weight_decay·w)`` per member (``lr``, ``weight_decay``: [K]).
 
         Families with a hand-written backward fuse this into the backward pass, so gradients are never stored.
@@ -101,8 +111,7 @@ class EnsembleModel(ABC):
                 g = g + per_member(weight_decay, p) * p
             p.sub_(per_member(lr, p) * g)
 
-    def accumulate(self, params: Params, cache: Any, dout: torch.Tensor, into: Params,
-                   decay: torch.Tensor) -> None:
+    def accumulate(self, params: Params, cache: Any, dout: torch.Tensor, into: Params, decay: torch.Tensor) -> None:
         """In place: ``into ← decay·into + grad`` per member (``decay`` [K]), e.g. momentum buffers.
 
         Families with a hand-written backward accumulate straight into ``into``, allocating no gradients."""
@@ -110,8 +119,9 @@ class EnsembleModel(ABC):
         for name, buf in into.items():
             buf.mul_(per_member(decay, buf)).add_(grads[name])
 
-    def autograd_backward(self, params: Params, x: torch.Tensor, dout: torch.Tensor,
-                          noise: Noise | None = None) -> Params:
+    def autograd_backward(
+        self, params: Params, x: torch.Tensor, dout: torch.Tensor, noise: Noise | None = None
+    ) -> Params:
         """The reference: gradients of ``Σ dout·F(w, x)`` by ``torch.autograd`` on :meth:`forward`."""
         leaves = {n: p.detach().clone().requires_grad_(True) for n, p in params.items()}
         out = self.forward(leaves, x, noise)
@@ -127,5 +137,5 @@ def shared_matmul(x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
     K, n, m = w.shape
     if x.is_cuda:
         return torch.bmm(x.unsqueeze(0).expand(K, -1, -1), w)
-    out = x @ w.permute(1, 0, 2).reshape(n, K * m)       # [N, K*m]
-    return out.view(x.shape[0], K, m).transpose(0, 1)   # [K, N, m] (a view)
+    out = x @ w.permute(1, 0, 2).reshape(n, K * m)  # [N, K*m]
+    return out.view(x.shape[0], K, m).transpose(0, 1)  # [K, N, m] (a view)

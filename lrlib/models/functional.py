@@ -9,16 +9,16 @@ backward 1.9× faster than vmap (158 against 82 model-steps/s), since CPU librar
 poorly; ``strategy="auto"`` therefore loops on the CPU and uses vmap elsewhere (on a GPU one grouped kernel
 should beat K small ones, but that is not measured yet: ``python -m lrlib.bench`` times both).
 """
+
 from __future__ import annotations
 
 import math
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 from torch import nn
 
 from .base import EnsembleModel, Noise, Params
-
 
 STRATEGIES = ("auto", "vmap", "loop")
 
@@ -45,8 +45,15 @@ class FunctionalModel(EnsembleModel):
     torch.Size([2, 5, 10])
     """
 
-    def __init__(self, make: Callable[[], nn.Module], input_shape: Sequence[int], n_out: int = 1, *,
-                 centered: bool = False, strategy: str = "auto"):
+    def __init__(
+        self,
+        make: Callable[[], nn.Module],
+        input_shape: Sequence[int],
+        n_out: int = 1,
+        *,
+        centered: bool = False,
+        strategy: str = "auto",
+    ):
         if strategy not in STRATEGIES:
             raise ValueError(f"strategy must be one of {STRATEGIES}, got {strategy!r}")
         self.strategy = strategy
@@ -55,16 +62,16 @@ class FunctionalModel(EnsembleModel):
         self.n_out = int(n_out)
         self.centered = centered
         module = make()
-        self.module = module.to("meta")      # the structure only; parameters come from ``params``
+        self.module = module.to("meta")  # the structure only; parameters come from ``params``
         self.buffers = {n: b.detach().clone() for n, b in module.named_buffers()}
-        self._buffers_on: dict = {}          # (device, dtype) -> buffers there, copied once, not every step
+        self._buffers_on: dict = {}  # (device, dtype) -> buffers there, copied once, not every step
         self.activation_size = 8 * math.prod(self.input_shape)
 
     def __repr__(self) -> str:
         return f"FunctionalModel({self.module.__class__.__name__}, input_shape={self.input_shape}, n_out={self.n_out})"
 
     def init_one(self, generator: torch.Generator) -> Params:
-        seed = int(torch.randint(0, 2 ** 62, (1,), generator=generator))
+        seed = int(torch.randint(0, 2**62, (1,), generator=generator))
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             module = self.make()
@@ -77,8 +84,10 @@ class FunctionalModel(EnsembleModel):
         dtype = next(iter(params.values())).dtype
         key = (x.device, dtype)
         if key not in self._buffers_on:
-            self._buffers_on[key] = {n: b.to(device=x.device, dtype=dtype if b.is_floating_point() else b.dtype)
-                                     for n, b in self.buffers.items()}
+            self._buffers_on[key] = {
+                n: b.to(device=x.device, dtype=dtype if b.is_floating_point() else b.dtype)
+                for n, b in self.buffers.items()
+            }
         buffers = self._buffers_on[key]
 
         def one(p, xb):
@@ -88,5 +97,5 @@ class FunctionalModel(EnsembleModel):
             K = next(iter(params.values())).shape[0]
             out = torch.stack([one({n: v[k] for n, v in params.items()}, x if shared else x[k]) for k in range(K)])
         else:
-            out = torch.func.vmap(one, in_dims=(0, None if shared else 0))(params, x)    # [K, B, ...]
+            out = torch.func.vmap(one, in_dims=(0, None if shared else 0))(params, x)  # [K, B, ...]
         return out.reshape(out.shape[0], out.shape[1]) if self.n_out == 1 else out

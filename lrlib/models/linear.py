@@ -1,8 +1,9 @@
 """Linear models: the perceptron f = w·x/√d (ch. 5), logistic regression (one output) and softmax regression."""
+
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 
@@ -29,8 +30,17 @@ class Linear(EnsembleModel):
     torch.Size([2, 4])
     """
 
-    def __init__(self, dim: int, n_out: int = 1, *, bias: bool = False, scale: str | float = "1/sqrt(d)",
-                 init: str = "normal", centered: bool = False, input_shape: Sequence[int] | None = None):
+    def __init__(
+        self,
+        dim: int,
+        n_out: int = 1,
+        *,
+        bias: bool = False,
+        scale: str | float = "1/sqrt(d)",
+        init: str = "normal",
+        centered: bool = False,
+        input_shape: Sequence[int] | None = None,
+    ):
         if dim < 1 or n_out < 1:
             raise ValueError(f"dim and n_out must be >= 1, got {dim}, {n_out}")
         if init not in ("normal", "zeros"):
@@ -48,20 +58,25 @@ class Linear(EnsembleModel):
         self.activation_size = self.dim + self.n_out
 
     def __repr__(self) -> str:
-        return (f"Linear(dim={self.dim}, n_out={self.n_out}, bias={self.bias}, scale={self.scale:.6g}, "
-                f"init={self.init_kind!r}, centered={self.centered})")
+        return (
+            f"Linear(dim={self.dim}, n_out={self.n_out}, bias={self.bias}, scale={self.scale:.6g}, "
+            f"init={self.init_kind!r}, centered={self.centered})"
+        )
 
     def init_one(self, generator: torch.Generator) -> Params:
         shape = (self.dim,) if self.n_out == 1 else (self.dim, self.n_out)
-        w = (torch.randn(shape, generator=generator, dtype=torch.float64) if self.init_kind == "normal"
-             else torch.zeros(shape, dtype=torch.float64))
+        w = (
+            torch.randn(shape, generator=generator, dtype=torch.float64)
+            if self.init_kind == "normal"
+            else torch.zeros(shape, dtype=torch.float64)
+        )
         p = {"w": w}
         if self.bias:
             p["b"] = torch.zeros(shape[1:], dtype=torch.float64)
         return p
 
     def _w3(self, w: torch.Tensor) -> torch.Tensor:
-        return w.unsqueeze(-1) if self.n_out == 1 else w                  # [K, d, C]
+        return w.unsqueeze(-1) if self.n_out == 1 else w  # [K, d, C]
 
     def forward(self, params: Params, x: torch.Tensor, noise: Noise | None = None) -> torch.Tensor:
         return self.forward_train(params, x, noise)[0]
@@ -82,8 +97,8 @@ class Linear(EnsembleModel):
 
     def backward(self, params: Params, cache, dout: torch.Tensor) -> Params:
         x = cache
-        dz = dout.unsqueeze(-1) if self.n_out == 1 else dout              # [K, B, C]
-        gw = torch.bmm(x.transpose(1, 2), dz) * self.scale                  # [K, d, C]
+        dz = dout.unsqueeze(-1) if self.n_out == 1 else dout  # [K, B, C]
+        gw = torch.bmm(x.transpose(1, 2), dz) * self.scale  # [K, d, C]
         grads = {"w": gw.squeeze(-1) if self.n_out == 1 else gw}
         if self.bias:
             grads["b"] = dz.sum(1).squeeze(-1) if self.n_out == 1 else dz.sum(1)

@@ -8,10 +8,11 @@ names are ``w1, b1, w2, b2, ...``.
 ``layers="scaled"``: N(0, 1) weights, zero biases, s_l = 1/√fan_in for hidden layers and 1/h or 1/√h
 (``readout``) for the last one.
 """
+
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 
@@ -47,9 +48,19 @@ class MLP(EnsembleModel):
     torch.Size([2, 5, 10])
     """
 
-    def __init__(self, widths: Sequence[int], activation: str = "relu", *, bias: bool = True,
-                 layers: str = "standard", readout: str = "1/sqrt(h)", normalize_activation: bool = False,
-                 fixed_readout: bool = False, centered: bool = False, input_shape: Sequence[int] | None = None):
+    def __init__(
+        self,
+        widths: Sequence[int],
+        activation: str = "relu",
+        *,
+        bias: bool = True,
+        layers: str = "standard",
+        readout: str = "1/sqrt(h)",
+        normalize_activation: bool = False,
+        fixed_readout: bool = False,
+        centered: bool = False,
+        input_shape: Sequence[int] | None = None,
+    ):
         widths = [int(w) for w in widths]
         if len(widths) < 2 or min(widths) < 1:
             raise ValueError(f"widths must list at least an input and an output size, all >= 1, got {widths}")
@@ -67,7 +78,7 @@ class MLP(EnsembleModel):
         if math.prod(self.input_shape) != widths[0]:
             raise ValueError(f"input_shape {self.input_shape} does not hold {widths[0]} numbers")
         self.n_out = widths[-1]
-        self.depth = len(widths) - 1                      # number of weight layers
+        self.depth = len(widths) - 1  # number of weight layers
         self.hidden_layers = self.depth - 1
         self.activation_size = sum(widths)
         self.scales = []
@@ -80,12 +91,14 @@ class MLP(EnsembleModel):
                 self.scales.append(1 / math.sqrt(fan_in))
             else:
                 self.scales.append(1.0)
-        self.trained = self.depth - 1 if fixed_readout else self.depth   # layers with parameters
+        self.trained = self.depth - 1 if fixed_readout else self.depth  # layers with parameters
         self._readouts: dict = {}
 
     def __repr__(self) -> str:
-        return (f"MLP({self.widths}, {self.activation!r}, bias={self.bias}, layers={self.layers!r}, "
-                f"readout={self.readout!r}, fixed_readout={self.fixed_readout}, centered={self.centered})")
+        return (
+            f"MLP({self.widths}, {self.activation!r}, bias={self.bias}, layers={self.layers!r}, "
+            f"readout={self.readout!r}, fixed_readout={self.fixed_readout}, centered={self.centered})"
+        )
 
     def init_one(self, generator: torch.Generator) -> Params:
         p = {}
@@ -108,7 +121,7 @@ class MLP(EnsembleModel):
         if key not in self._readouts:
             h = self.widths[-2]
             signs = torch.ones(h, 1, dtype=like.dtype, device=like.device)
-            signs[h // 2:] = -1
+            signs[h // 2 :] = -1
             self._readouts[key] = signs
         return self._readouts[key]
 
@@ -127,21 +140,24 @@ class MLP(EnsembleModel):
         (true activation = hs·stored) and is folded into the next matrix product: fewer kernels per step."""
         shared = self.shared(x)
         h, hs = self._input(x, shared), 1.0
-        cache = []                                        # (stored input h, its factor hs, pre-activation z)
+        cache = []  # (stored input h, its factor hs, pre-activation z)
         for l in range(self.depth):
             eff = self.scales[l] * hs
-            if l >= self.trained:                         # fixed ±1 readout
+            if l >= self.trained:  # fixed ±1 readout
                 z = (h @ self._readout(h)) * eff
             elif shared and l == 0:
                 z = shared_matmul(h, params[f"w{l + 1}"]) * eff
                 if self.bias:
                     z = z + params[f"b{l + 1}"].unsqueeze(1)
-            elif self.bias:                               # z = b + eff·(h @ W), one kernel
+            elif self.bias:  # z = b + eff·(h @ W), one kernel
                 z = torch.baddbmm(params[f"b{l + 1}"].unsqueeze(1), h, params[f"w{l + 1}"], alpha=eff)
             else:
                 w = params[f"w{l + 1}"]
-                z = torch.bmm(h, w) if eff == 1.0 else torch.baddbmm(
-                    h.new_empty(h.shape[0], h.shape[1], w.shape[2]), h, w, beta=0, alpha=eff)
+                z = (
+                    torch.bmm(h, w)
+                    if eff == 1.0
+                    else torch.baddbmm(h.new_empty(h.shape[0], h.shape[1], w.shape[2]), h, w, beta=0, alpha=eff)
+                )
             if l == self.depth - 1:
                 cache.append((h, hs, None))
                 h = z
@@ -169,17 +185,17 @@ class MLP(EnsembleModel):
         ``into`` (into ← decay·into + grad), or apply w ← w − lr·(grad + wd·w); each layer's update comes after
         its old weights were used for the gradient below it. The gradient w.r.t. z is kept as ``kappa·dz``
         (``kappa`` a Python number), so scales cost no kernels."""
-        dz = dout.unsqueeze(-1) if self.n_out == 1 else dout          # [K, B, n_out]
+        dz = dout.unsqueeze(-1) if self.n_out == 1 else dout  # [K, B, n_out]
         kappa = 1.0
         neg_lr = None if lr is None else -lr
         for l in reversed(range(self.depth)):
             h_in, hs, _ = cache[l]
             s = self.scales[l]
             trained = l < self.trained
-            if l > 0:                                                 # ∂/∂(stored h_{l−1}), before w changes
+            if l > 0:  # ∂/∂(stored h_{l−1}), before w changes
                 dh = torch.bmm(dz, params[f"w{l + 1}"].transpose(1, 2)) if trained else dz @ self._readout(dz).T
             if trained:
-                w, gscale = params[f"w{l + 1}"], s * hs * kappa       # true dW = gscale · h^T dz
+                w, gscale = params[f"w{l + 1}"], s * hs * kappa  # true dW = gscale · h^T dz
                 b = params.get(f"b{l + 1}")
                 if grads is not None:
                     grads[f"w{l + 1}"] = torch.bmm(h_in.transpose(1, 2), dz) * gscale
@@ -200,13 +216,12 @@ class MLP(EnsembleModel):
                     if self.bias:
                         b.addcmul_(dz.sum(1), per_member(neg_lr, b), value=kappa)
             if l > 0:
-                _, _, z = cache[l - 1]                                # true ∂/∂z_{l−1} = s·kappa·c · dz
+                _, _, z = cache[l - 1]  # true ∂/∂z_{l−1} = s·kappa·c · dz
                 dz = act.backward(self.activation, dh, z)
                 kappa = s * kappa * self.c
 
 
-def two_layer(dim: int, width: int, n_out: int = 1, activation: str = "relu", *, bias: bool = True,
-              **kwargs) -> MLP:
+def two_layer(dim: int, width: int, n_out: int = 1, activation: str = "relu", *, bias: bool = True, **kwargs) -> MLP:
     """One hidden layer, ``nn.Linear`` initialisation: e.g. the 784-800-10 ReLU net of chapter 3.
 
     >>> two_layer(784, 800, 10).widths
@@ -215,8 +230,16 @@ def two_layer(dim: int, width: int, n_out: int = 1, activation: str = "relu", *,
     return MLP([dim, width, n_out], activation, bias=bias, **kwargs)
 
 
-def alpha_mlp(dim: int, depth: int, width: int, activation: str = "relu", *, readout: str = "1/h",
-              n_out: int = 1, input_shape: Sequence[int] | None = None) -> MLP:
+def alpha_mlp(
+    dim: int,
+    depth: int,
+    width: int,
+    activation: str = "relu",
+    *,
+    readout: str = "1/h",
+    n_out: int = 1,
+    input_shape: Sequence[int] | None = None,
+) -> MLP:
     """The α-scaled MLP of chapter 5 (Sclocchi et al.): ``depth`` hidden layers of ``width``, no biases,
     N(0, 1) weights with 1/√fan_in in the forward, activation normalised to E φ(z)² = 1, a 1/h (mean-field) or
     1/√h readout, trained as f = α·(F(w) − F(w0)) with the member's ``alpha``.
@@ -224,5 +247,13 @@ def alpha_mlp(dim: int, depth: int, width: int, activation: str = "relu", *, rea
     >>> alpha_mlp(784, 5, 128).widths
     [784, 128, 128, 128, 128, 128, 1]
     """
-    return MLP([dim] + [width] * depth + [n_out], activation, bias=False, layers="scaled", readout=readout,
-               normalize_activation=True, centered=True, input_shape=input_shape)
+    return MLP(
+        [dim] + [width] * depth + [n_out],
+        activation,
+        bias=False,
+        layers="scaled",
+        readout=readout,
+        normalize_activation=True,
+        centered=True,
+        input_shape=input_shape,
+    )

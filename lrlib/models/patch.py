@@ -5,6 +5,7 @@ f(W, x) = F₊₁(W₊₁, x) − F₋₁(W₋₁, x),   F_j = (1/m) Σ_{r≤m} 
 The same m weight vectors per class act on every patch (with orthogonal signal and noise patches this is
 equivalent to per-patch weights, see the chapter-1 spec).
 """
+
 from __future__ import annotations
 
 import torch
@@ -38,8 +39,9 @@ class PatchReLU2(EnsembleModel):
 
     def __init__(self, dim: int, width: int, patches: int, sigma0: float = 0.01):
         if min(dim, width, patches) < 1 or not sigma0 >= 0:
-            raise ValueError(f"dim, width, patches must be >= 1 and sigma0 >= 0, got {dim}, {width}, {patches}, "
-                             f"{sigma0}")
+            raise ValueError(
+                f"dim, width, patches must be >= 1 and sigma0 >= 0, got {dim}, {width}, {patches}, {sigma0}"
+            )
         self.dim, self.width, self.patches, self.sigma0 = int(dim), int(width), int(patches), float(sigma0)
         self.input_shape = (self.patches, self.dim)
         self.n_out = 1
@@ -59,10 +61,10 @@ class PatchReLU2(EnsembleModel):
         """z [K, B, P, 2, m] = ⟨w_{j,r}, x⁽ᵖ⁾⟩."""
         K, m, d, P = w.shape[0], self.width, self.dim, self.patches
         if shared:
-            z = x.reshape(-1, d) @ w.reshape(K * 2 * m, d).T              # [N·P, K·2m]
-            return z.view(x.shape[0], P, K, 2, m).permute(2, 0, 1, 3, 4)   # [K, N, P, 2, m]
+            z = x.reshape(-1, d) @ w.reshape(K * 2 * m, d).T  # [N·P, K·2m]
+            return z.view(x.shape[0], P, K, 2, m).permute(2, 0, 1, 3, 4)  # [K, N, P, 2, m]
         B = x.shape[1]
-        z = torch.bmm(x.reshape(K, B * P, d), w.reshape(K, 2 * m, d).transpose(1, 2))   # [K, B·P, 2m]
+        z = torch.bmm(x.reshape(K, B * P, d), w.reshape(K, 2 * m, d).transpose(1, 2))  # [K, B·P, 2m]
         return z.view(K, B, P, 2, m)
 
     def forward(self, params: Params, x: torch.Tensor, noise: Noise | None = None) -> torch.Tensor:
@@ -73,8 +75,8 @@ class PatchReLU2(EnsembleModel):
         z = self._preact(params["w"], x, shared)
         if noise is not None:
             z = z + noise(0, z)
-        F = torch.relu(z).square().sum(dim=(2, 4)) / self.width           # [K, B, 2]
-        f = F[..., 0] - F[..., 1]                                           # [K, B]
+        F = torch.relu(z).square().sum(dim=(2, 4)) / self.width  # [K, B, 2]
+        f = F[..., 0] - F[..., 1]  # [K, B]
         return f, (x, z)
 
     def _dz(self, z: torch.Tensor, dout: torch.Tensor) -> torch.Tensor:
@@ -87,7 +89,7 @@ class PatchReLU2(EnsembleModel):
         x, z = cache
         K = x.shape[0]
         dz = self._dz(z, dout)
-        gw = torch.bmm(dz.transpose(1, 2), x.reshape(K, -1, self.dim))    # [K, 2m, d]
+        gw = torch.bmm(dz.transpose(1, 2), x.reshape(K, -1, self.dim))  # [K, 2m, d]
         return {"w": gw.view_as(params["w"])}
 
     def accumulate(self, params, cache, dout, into, decay) -> None:
@@ -104,5 +106,6 @@ class PatchReLU2(EnsembleModel):
         dz = self._dz(z, dout)
         if weight_decay is not None:
             w.mul_(1 - per_member(lr * weight_decay, w))
-        w.view(K, 2 * self.width, self.dim).baddbmm_(dz.transpose(1, 2) * per_member(-lr, dz),
-                                                     x.reshape(K, -1, self.dim))
+        w.view(K, 2 * self.width, self.dim).baddbmm_(
+            dz.transpose(1, 2) * per_member(-lr, dz), x.reshape(K, -1, self.dim)
+        )

@@ -1,79 +1,69 @@
 """Compute every paper-scale result that is not stored yet: ``python -m lrlib.papers [PART ...]``.
 
-Parts run in the order given (default: all, cheapest first). Each stored entry is written atomically as it
-finishes, so a run that is stopped (Ctrl-C, a ``timeout``, a machine taken back) loses only the entry in
-progress, and the next run resumes there. On a GPU machine reached through a copy of the working tree (no
-``.git``), pass the commit the copy was made from as ``LRLIB_COMMIT`` so the provenance names it.
+A PART is ``<chapter>.<part>`` (``ch5.phase``) or a whole chapter (``ch5``); ``--list`` shows them all. By
+default every part runs: the cheap ones in the book's order, then the costly ones (hours on a CPU). Each stored
+entry is written atomically as it finishes, so a run that is stopped (Ctrl-C, a ``timeout``, a machine taken back)
+loses only the entry in progress, and the next run resumes there. Start it once per CPU core to share a costly
+part between processes. On a GPU machine reached through a copy of the working tree (no ``.git``), pass the
+commit the copy was made from as ``LRLIB_COMMIT`` so the provenance names it.
 """
+
 from __future__ import annotations
 
 import argparse
 import os
 import time
 
-from .. import profile
-from ..store import default_store
+from .. import experiment, profile
+from . import chapters
 
 
-def _quickstart():
-    from . import quickstart
-    quickstart.run("paper")
+def registry() -> dict[str, experiment.Part]:
+    """Every part of every chapter, by its command-line name, in the default order (cheap first)."""
+    named = [(f"{key}.{part.name}", part) for key, ch in chapters().items() for part in ch.PARTS]
+    return dict(sorted(named, key=lambda item: item[1].costly))  # a stable sort keeps the book's order
 
 
-def _ch1():
-    from . import benign_oscillation as M
-    M.compute_all("paper")
-
-
-def _ch3_evidence():
-    from . import bayesian_batch_size as M
-    M.evidence_results(default_store("paper"), "paper")
-
-
-def _ch3_sweeps():
-    from . import bayesian_batch_size_sweeps as S
-    S.sweep_results(default_store("paper"), "paper")
-
-
-def _ch5_lazy_check():
-    from . import sgd_noise_phase as M
-    M.lazy_results("paper", default_store("paper"), seed_offset=M.LAZY_CHECK_OFFSET)
-
-
-def _ch5(part: str):
-    def run():
-        from . import sgd_noise_phase as M
-        M.main([part])
-    return run
-
-
-PARTS = {
-    "quickstart": _quickstart,
-    "ch1": _ch1,
-    "ch3-evidence": _ch3_evidence,
-    "ch5-perceptron": _ch5("perceptron"),
-    "ch5-lazy": _ch5("lazy"),
-    "ch5-lazy-check": _ch5_lazy_check,  # the lazy sweep again with seeds 100..104
-    # the two costly parts: CPU-hours (a CUDA GPU should be much faster; not measured yet). Stored entry by entry,
-    # so a CPU can build them over several sittings; see CONTRIBUTING.md "Paper-scale results".
-    "ch5-phase": _ch5("phase"),       # up to 3,224 networks of up to 10^5 steps, one T row (26) per entry;
-                                      # 2,704 at paper scale: no row below the first where every run hit the cap
-    "ch3-sweeps": _ch3_sweeps,        # 855 networks, ~4.5e14 FLOP, one (N, B) program per entry
-}
+def select(names: list[str], parts: dict[str, experiment.Part]) -> list[str]:
+    """The command-line names of the parts ``names`` asks for (a chapter key stands for all its parts)."""
+    chosen = []
+    for name in names or list(parts):
+        matches = [n for n in parts if n == name or n.split(".")[0] == name]
+        if not matches:
+            raise SystemExit(
+                f"unknown part {name!r}; use a chapter ({', '.join(sorted({n.split('.')[0] for n in parts}))}) "
+                f"or one of: {', '.join(parts)}"
+            )
+        chosen += [m for m in matches if m not in chosen]
+    return chosen
 
 
 def main(argv: list[str] | None = None) -> None:
+    parts = registry()
     parser = argparse.ArgumentParser(prog="python -m lrlib.papers", description=__doc__.splitlines()[0])
-    parser.add_argument("parts", nargs="*", choices=list(PARTS), metavar="PART",
-                        help=f"any of: {', '.join(PARTS)} (default: all, in this order)")
+    parser.add_argument("parts", nargs="*", metavar="PART", help="ch5.phase, ch5, ... (default: every part)")
+    parser.add_argument("--list", action="store_true", help="list the parts and how many entries are stored")
     args = parser.parse_args(argv)
     os.environ["LRLIB_PROFILE"] = "paper"
+    if args.list:
+        for name, part in parts.items():
+            found = experiment.stored(part)
+            print(
+                f"{name:22} {part.title}: {len(found.entries)} stored, {len(found.missing)} missing"
+                + (" (costly)" if part.costly else "")
+            )
+        return
+    chosen = select(args.parts, parts)
     profile.configure_threads()
     print(f"commit {profile.git_commit()}, device {profile.device_name()}", flush=True)
-    for name in args.parts or list(PARTS):
+    for name in chosen:
         start = time.perf_counter()
-        PARTS[name]()
-        print(f"{name}: done in {time.perf_counter() - start:.0f} s", flush=True)
+        result = experiment.load(parts[name], "paper")
+        print(
+            f"{name}: {len(result.entries)} entries, {len(result.missing)} missing (another process holds them), "
+            f"{time.perf_counter() - start:.0f} s",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

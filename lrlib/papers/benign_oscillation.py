@@ -21,6 +21,7 @@ Contents: the data model (:func:`make_data`), the one-dimensional map behind the
 claims. Both scales are defined side by side in :data:`SCALES`. The figures are in
 :mod:`lrlib.papers.benign_oscillation_figures`.
 """
+
 from __future__ import annotations
 
 import math
@@ -48,15 +49,16 @@ PAPER_ACCURACY = {"large": 0.9938, "small": 0.9375}
 @dataclass(frozen=True)
 class DataModel:
     """The reconstructed data model (paper symbols in brackets); the sizes are the paper's."""
-    d: int = 64                    # [d] dimension of one patch
-    n_strong: int = 14             # training points that carry y·u (balanced labels, 7 per class)
-    n_weak: int = 2                # training points without u (one per class)
-    u_norm: float = 1.0            # [‖u‖] the strong feature's norm
-    v_norm: float = 0.1            # [‖v‖] the weak feature's norm (the paper assumes ‖v‖ ≤ 0.1‖u‖)
-    noise_to_weak: float = 4.0     # E‖ξ‖²/‖v‖² = (d − 2)σ_p²/‖v‖², the noise energy against the weak feature's
-    n_weak_test: int = 1000        # weak-only test points (x⁽¹⁾ = 0), balanced labels
-    n_mixed_strong: int = 28       # the paper-style test set: 28 strong ...
-    n_mixed_weak: int = 4          # ... and 4 weak points
+
+    d: int = 64  # [d] dimension of one patch
+    n_strong: int = 14  # training points that carry y·u (balanced labels, 7 per class)
+    n_weak: int = 2  # training points without u (one per class)
+    u_norm: float = 1.0  # [‖u‖] the strong feature's norm
+    v_norm: float = 0.1  # [‖v‖] the weak feature's norm (the paper assumes ‖v‖ ≤ 0.1‖u‖)
+    noise_to_weak: float = 4.0  # E‖ξ‖²/‖v‖² = (d − 2)σ_p²/‖v‖², the noise energy against the weak feature's
+    n_weak_test: int = 1000  # weak-only test points (x⁽¹⁾ = 0), balanced labels
+    n_mixed_strong: int = 28  # the paper-style test set: 28 strong ...
+    n_mixed_weak: int = 4  # ... and 4 weak points
 
     def __post_init__(self):
         for name in ("d", "n_strong", "n_weak", "n_weak_test", "n_mixed_strong", "n_mixed_weak"):
@@ -82,37 +84,60 @@ class DataModel:
 @dataclass(frozen=True)
 class Network:
     """The ReLU² patch network with a fixed ±1/m readout (the engine's :class:`lrlib.models.PatchReLU2`)."""
-    m: int = 8                     # [m] neurons per class
-    sigma0: float = 0.01           # [σ0] initial weights N(0, σ0² I) [reconstructed]
+
+    m: int = 8  # [m] neurons per class
+    sigma0: float = 0.01  # [σ0] initial weights N(0, σ0² I) [reconstructed]
 
 
 @dataclass(frozen=True)
 class Scale:
     """What one scale runs. Learning rates are in units of η* = m/(4‖u‖²)."""
-    seeds: int                             # seeds of the main comparison (each: own data, init, SGD order)
-    steps: int                             # SGD steps (batch 1) of the main comparison
-    checkpoint_every: int                  # steps between measurements
-    small_lr: float                        # η/η* of the small learning rate
-    large_lr: float                        # η/η* of the large learning rate
-    window: tuple[int, int]                # steps whose every iterate is measured (the dynamics figure)
-    sweep_lrs: tuple[float, ...]           # η/η* of the learning-rate sweep
+
+    seeds: int  # seeds of the main comparison (each: own data, init, SGD order)
+    steps: int  # SGD steps (batch 1) of the main comparison
+    checkpoint_every: int  # steps between measurements
+    small_lr: float  # η/η* of the small learning rate
+    large_lr: float  # η/η* of the large learning rate
+    window: tuple[int, int]  # steps whose every iterate is measured (the dynamics figure)
+    sweep_lrs: tuple[float, ...]  # η/η* of the learning-rate sweep
     sweep_seeds: int
     sweep_steps: int
-    noise_ratios: tuple[float, ...]        # E‖ξ‖²/‖v‖² of the noise-window sweep (both learning rates)
+    noise_ratios: tuple[float, ...]  # E‖ξ‖²/‖v‖² of the noise-window sweep (both learning rates)
     noise_seeds: int
     noise_steps: int
 
 
 SCALES = {
     # smoke: the spec's smoke run for the claims, plus coarse sweeps so that every figure has data
-    "smoke": Scale(seeds=5, steps=20_000, checkpoint_every=250, small_lr=0.5, large_lr=1.25, window=(2000, 2120),
-                   sweep_lrs=(0.1, 0.5, 0.9, 1.1, 1.25, 1.5, 1.7), sweep_seeds=2, sweep_steps=20_000,
-                   noise_ratios=(1.0, 4.0, 16.0), noise_seeds=2, noise_steps=20_000),
+    "smoke": Scale(
+        seeds=5,
+        steps=20_000,
+        checkpoint_every=250,
+        small_lr=0.5,
+        large_lr=1.25,
+        window=(2000, 2120),
+        sweep_lrs=(0.1, 0.5, 0.9, 1.1, 1.25, 1.5, 1.7),
+        sweep_seeds=2,
+        sweep_steps=20_000,
+        noise_ratios=(1.0, 4.0, 16.0),
+        noise_seeds=2,
+        noise_steps=20_000,
+    ),
     # paper: the paper's sizes and 5 seeds; the full sweeps (longer, so that 1.05–1.15 η* has time to learn v)
-    "paper": Scale(seeds=5, steps=20_000, checkpoint_every=100, small_lr=0.5, large_lr=1.25, window=(2000, 2200),
-                   sweep_lrs=(0.1, 0.3, 0.5, 0.7, 0.9, 1.0, 1.05, 1.1, 1.15, 1.25, 1.35, 1.5, 1.6, 1.7),
-                   sweep_seeds=5, sweep_steps=50_000,
-                   noise_ratios=(0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0), noise_seeds=5, noise_steps=20_000),
+    "paper": Scale(
+        seeds=5,
+        steps=20_000,
+        checkpoint_every=100,
+        small_lr=0.5,
+        large_lr=1.25,
+        window=(2000, 2200),
+        sweep_lrs=(0.1, 0.3, 0.5, 0.7, 0.9, 1.0, 1.05, 1.1, 1.15, 1.25, 1.35, 1.5, 1.6, 1.7),
+        sweep_seeds=5,
+        sweep_steps=50_000,
+        noise_ratios=(0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0),
+        noise_seeds=5,
+        noise_steps=20_000,
+    ),
 }
 DATA_MODEL = DataModel()
 NETWORK = Network()
@@ -120,8 +145,10 @@ NETWORK = Network()
 
 def scales_table() -> pd.DataFrame:
     """Both scales side by side (one column each), for the chapter's first table."""
+
     def shown(v):
         return "(" + ", ".join(f"{x:g}" for x in v) + ")" if isinstance(v, tuple) else v
+
     return pd.DataFrame({name: {k: shown(v) for k, v in asdict(s).items()} for name, s in SCALES.items()})
 
 
@@ -129,6 +156,7 @@ def scales_table() -> pd.DataFrame:
 @dataclass
 class PatchData:
     """Points x = [x⁽¹⁾, x⁽²⁾, x⁽³⁾] (``x`` [N, 3, d]) with labels ``y`` [N] (±1) and ``strong`` [N] (bool)."""
+
     x: torch.Tensor
     y: torch.Tensor
     strong: torch.Tensor
@@ -138,7 +166,7 @@ class PatchData:
         """ξ_i, the third patch of every point: [N, d]."""
         return self.x[:, 2]
 
-    def to(self, device) -> "PatchData":
+    def to(self, device) -> PatchData:
         return PatchData(self.x.to(device), self.y.to(device), self.strong.to(device))
 
     def __len__(self) -> int:
@@ -158,8 +186,9 @@ def _balanced_labels(n: int, dtype: torch.dtype) -> torch.Tensor:
     return torch.where(torch.arange(n) % 2 == 0, 1.0, -1.0).to(dtype)
 
 
-def sample_points(dm: DataModel, n_strong: int, n_weak: int, generator: torch.Generator,
-                  dtype: torch.dtype = torch.float64) -> PatchData:
+def sample_points(
+    dm: DataModel, n_strong: int, n_weak: int, generator: torch.Generator, dtype: torch.dtype = torch.float64
+) -> PatchData:
     """``n_strong`` strong and ``n_weak`` weak points, each group with balanced labels.
 
     x⁽¹⁾ = y·u (strong) or 0 (weak); x⁽²⁾ = y·v (all); x⁽³⁾ = ξ with ξ ~ N(0, σ_p² I) on the d − 2 coordinates
@@ -173,8 +202,9 @@ def sample_points(dm: DataModel, n_strong: int, n_weak: int, generator: torch.Ge
     x = torch.zeros(n_strong + n_weak, 3, dm.d, dtype=dtype)
     x[:, 0] = (y * strong.to(dtype)).unsqueeze(1) * u
     x[:, 1] = y.unsqueeze(1) * v
-    x[:, 2, 2:] = dm.sigma_p * torch.randn(n_strong + n_weak, dm.d - 2, generator=generator, dtype=torch.float64
-                                           ).to(dtype)
+    x[:, 2, 2:] = dm.sigma_p * torch.randn(n_strong + n_weak, dm.d - 2, generator=generator, dtype=torch.float64).to(
+        dtype
+    )
     return PatchData(x, y, strong)
 
 
@@ -184,9 +214,11 @@ def make_data(seed: int, dm: DataModel = DATA_MODEL, dtype: torch.dtype = torch.
     Everything is drawn from one CPU generator seeded with ``seed``, so a seed gives the same data everywhere.
     """
     g = torch.Generator().manual_seed(int(seed))
-    return {"train": sample_points(dm, dm.n_strong, dm.n_weak, g, dtype),
-            "weak_test": sample_points(dm, 0, dm.n_weak_test, g, dtype),
-            "mixed_test": sample_points(dm, dm.n_mixed_strong, dm.n_mixed_weak, g, dtype)}
+    return {
+        "train": sample_points(dm, dm.n_strong, dm.n_weak, g, dtype),
+        "weak_test": sample_points(dm, 0, dm.n_weak_test, g, dtype),
+        "mixed_test": sample_points(dm, dm.n_mixed_strong, dm.n_mixed_weak, g, dtype),
+    }
 
 
 def data_seed(seed_id: int) -> int:
@@ -206,8 +238,8 @@ def network_output(w: torch.Tensor, x: torch.Tensor, m: int | None = None) -> to
     The same function as the engine's :class:`lrlib.models.PatchReLU2`, written out for reading and testing.
     """
     m = m or w.shape[2]
-    z = torch.einsum("kjrd,npd->kjrnp", w, x)                       # ⟨w_{j,r}, x_n⁽ᵖ⁾⟩
-    F = torch.relu(z).square().sum(dim=(2, 4)) / m                 # [K, 2, N]
+    z = torch.einsum("kjrd,npd->kjrnp", w, x)  # ⟨w_{j,r}, x_n⁽ᵖ⁾⟩
+    F = torch.relu(z).square().sum(dim=(2, 4)) / m  # [K, 2, N]
     return F[:, 0] - F[:, 1]
 
 
@@ -218,9 +250,9 @@ def reference_sgd(w0: torch.Tensor, data: PatchData, lr: float, indices: torch.T
     """
     w = w0.clone()
     m = w.shape[1]
-    s = torch.tensor([1.0, -1.0], dtype=w.dtype).view(2, 1, 1)     # the fixed readout's signs s_j (times 1/m)
+    s = torch.tensor([1.0, -1.0], dtype=w.dtype).view(2, 1, 1)  # the fixed readout's signs s_j (times 1/m)
     for i in indices.tolist():
-        x, y = data.x[i], data.y[i]                                 # [3, d], ±1
+        x, y = data.x[i], data.y[i]  # [3, d], ±1
         z = torch.einsum("jrd,pd->jrp", w, x)
         f = (s.view(2, 1) * torch.relu(z).square().sum(-1)).sum() / m
         dloss_df = 2 * (y * f - 1) * y
@@ -234,7 +266,7 @@ def eta_star(m: int = NETWORK.m, u_norm: float = DATA_MODEL.u_norm) -> float:
     """η* = m/(4‖u‖²): above it, SGD on a strong point cannot settle at y·f = 1 (loss (y·f − 1)², ReLU², ±1/m)."""
     if m < 1 or not u_norm > 0:
         raise ValueError(f"m must be >= 1 and u_norm > 0, got m={m}, u_norm={u_norm}")
-    return m / (4.0 * u_norm ** 2)
+    return m / (4.0 * u_norm**2)
 
 
 def oscillation_map(f, k):
@@ -298,23 +330,44 @@ def map_summary(ks, steps: int = 20_000) -> pd.DataFrame:
     ks = np.asarray(ks, dtype=float)
     orbit = map_orbit(ks, steps=steps)
     low, high = orbit_bounds(ks)
-    return pd.DataFrame({
-        "k = η/η*": ks, "time-average f": orbit.mean(1), "mean |f − 1|": np.abs(orbit - 1).mean(1),
-        "orbit min": orbit.min(1), "orbit max": orbit.max(1), "bound min": np.where(ks > 1, low, 1.0),
-        "oscillating steps": (np.abs(orbit - 1) >= OSCILLATION_DELTA).mean(1),
-        "weak growth / step": weak_growth_per_step(ks, steps=steps)})
+    return pd.DataFrame(
+        {
+            "k = η/η*": ks,
+            "time-average f": orbit.mean(1),
+            "mean |f − 1|": np.abs(orbit - 1).mean(1),
+            "orbit min": orbit.min(1),
+            "orbit max": orbit.max(1),
+            "bound min": np.where(ks > 1, low, 1.0),
+            "oscillating steps": (np.abs(orbit - 1) >= OSCILLATION_DELTA).mean(1),
+            "weak growth / step": weak_growth_per_step(ks, steps=steps),
+        }
+    )
 
 
 # ============================================================================================ the experiments
 def _config(experiment: str, scale: str, **extra) -> dict:
-    return {"experiment": experiment, "version": VERSION, "scale": scale, "seed_offset": profile.seed_offset(),
-            "data_model": asdict(DATA_MODEL), "network": asdict(NETWORK), **extra}
+    return {
+        "experiment": experiment,
+        "version": VERSION,
+        "scale": scale,
+        "seed_offset": profile.seed_offset(),
+        "data_model": asdict(DATA_MODEL),
+        "network": asdict(NETWORK),
+        **extra,
+    }
 
 
 def main_config(scale: str) -> dict:
     s = SCALES[scale]
-    return _config("ch1-main", scale, seeds=s.seeds, steps=s.steps, checkpoint_every=s.checkpoint_every,
-                   lr_ratios=[s.small_lr, s.large_lr], window=list(s.window))
+    return _config(
+        "ch1-main",
+        scale,
+        seeds=s.seeds,
+        steps=s.steps,
+        checkpoint_every=s.checkpoint_every,
+        lr_ratios=[s.small_lr, s.large_lr],
+        window=list(s.window),
+    )
 
 
 def lr_sweep_config(scale: str) -> dict:
@@ -324,8 +377,14 @@ def lr_sweep_config(scale: str) -> dict:
 
 def noise_window_config(scale: str) -> dict:
     s = SCALES[scale]
-    return _config("ch1-noise-window", scale, seeds=s.noise_seeds, steps=s.noise_steps,
-                   lr_ratios=[s.small_lr, s.large_lr], noise_ratios=list(s.noise_ratios))
+    return _config(
+        "ch1-noise-window",
+        scale,
+        seeds=s.noise_seeds,
+        steps=s.noise_steps,
+        lr_ratios=[s.small_lr, s.large_lr],
+        noise_ratios=list(s.noise_ratios),
+    )
 
 
 def paper_results_stored() -> bool:
@@ -345,6 +404,7 @@ def _measurements(sets: dict, dm: DataModel) -> dict:
     ``yf.strong_min``/``strong_mean``/``strong_max``/``weak_min`` (y·f on training points) and ``yf.<i>`` (y·f
     on training point i).
     """
+
     def per_key(params, ctx, compute):
         keys = ctx.members["data"].to_numpy()
         out: dict[str, np.ndarray] = {}
@@ -357,16 +417,20 @@ def _measurements(sets: dict, dm: DataModel) -> dict:
         return out
 
     def features_learned(params, data, ctx, idx):
-        w = params["w"]                                                    # [k, 2, m, d]
+        w = params["w"]  # [k, 2, m, d]
         u, v = (t.to(w) for t in features(dm))
-        return {"u_pos": (w[:, 0] @ u).amax(-1), "u_neg": (w[:, 1] @ -u).amax(-1),
-                "v_pos": (w[:, 0] @ v).amax(-1), "v_neg": (w[:, 1] @ -v).amax(-1),
-                "noise_max": torch.einsum("kjrd,nd->kjrn", w, data["train"].noise).abs().flatten(1).amax(1)}
+        return {
+            "u_pos": (w[:, 0] @ u).amax(-1),
+            "u_neg": (w[:, 1] @ -u).amax(-1),
+            "v_pos": (w[:, 0] @ v).amax(-1),
+            "v_neg": (w[:, 1] @ -v).amax(-1),
+            "noise_max": torch.einsum("kjrd,nd->kjrn", w, data["train"].noise).abs().flatten(1).amax(1),
+        }
 
     def accuracy(params, data, ctx, idx):
         out = {}
         for name, points in (("weak_test", data["weak_test"]), ("mixed_test", data["mixed_test"])):
-            correct = (points.y * ctx.model.forward(params, points.x)) > 0           # NaN > 0 is False
+            correct = (points.y * ctx.model.forward(params, points.x)) > 0  # NaN > 0 is False
             out[name] = correct.double().mean(1)
             if name == "mixed_test":
                 out["mixed_strong"] = correct[:, points.strong].double().mean(1)
@@ -375,15 +439,20 @@ def _measurements(sets: dict, dm: DataModel) -> dict:
 
     def margins(params, data, ctx, idx):
         train = data["train"]
-        yf = ctx.train_output[idx] * train.y                                          # [k, n]
-        out = {"strong_min": yf[:, train.strong].amin(1), "strong_mean": yf[:, train.strong].mean(1),
-               "strong_max": yf[:, train.strong].amax(1), "weak_min": yf[:, ~train.strong].amin(1)}
+        yf = ctx.train_output[idx] * train.y  # [k, n]
+        out = {
+            "strong_min": yf[:, train.strong].amin(1),
+            "strong_mean": yf[:, train.strong].mean(1),
+            "strong_max": yf[:, train.strong].amax(1),
+            "weak_min": yf[:, ~train.strong].amin(1),
+        }
         out.update({str(i): yf[:, i] for i in range(len(train))})
         return out
 
     def column(compute):
         def fn(params, ctx):
             return per_key(params, ctx, compute)
+
         return fn
 
     return {"overlap": column(features_learned), "accuracy": column(accuracy), "yf": column(margins)}
@@ -396,6 +465,7 @@ def sampled_points(seeds, steps: int, n: int) -> np.ndarray:
     (:func:`lrlib.train.rng.batch_indices`), so the indices can be recomputed exactly after training.
     """
     from ..train import rng
+
     out = np.empty((len(seeds), steps), dtype=np.int64)
     for k, s in enumerate(seeds):
         idx = rng.batch_indices(torch.tensor([int(s)]), torch.arange(steps), n, 1, "step")
@@ -418,8 +488,18 @@ def oscillation_fraction(batch_loss: np.ndarray, strong_step: np.ndarray, upto: 
 
 
 # ---------------------------------------------------------------------------------------------- training
-def train_members(lr_ratios, seed_ids, steps: int, checkpoints, *, noise_ratios=(None,), dm: DataModel = DATA_MODEL,
-                  net: Network = NETWORK, device=None, desc: str = "ch1"):
+def train_members(
+    lr_ratios,
+    seed_ids,
+    steps: int,
+    checkpoints,
+    *,
+    noise_ratios=(None,),
+    dm: DataModel = DATA_MODEL,
+    net: Network = NETWORK,
+    device=None,
+    desc: str = "ch1",
+):
     """Every η/η* × noise ratio × seed as members of the ensemble engine (ReLU² patch net, loss (y·f − 1)²,
     SGD with batch 1, float64). Returns ``(result, extra, sampled)``: the engine's :class:`~lrlib.train.Result`
     (with every step's batch loss), a per-member table with the oscillation fraction of the first half, and the
@@ -437,17 +517,35 @@ def train_members(lr_ratios, seed_ids, steps: int, checkpoints, *, noise_ratios=
             datasets[key] = Data(points["train"].x, points["train"].y)
             sets[key] = {name: p.to(dev) for name, p in points.items()}
             for r in lr_ratios:
-                rows.append({"lr": float(r) * eta_star(net.m, dm.u_norm), "seed": member_seed(s), "batch_size": 1,
-                             "data": key, "lr_ratio": float(r), "seed_id": int(s),
-                             "noise_to_weak": model_data.noise_to_weak})
+                rows.append(
+                    {
+                        "lr": float(r) * eta_star(net.m, dm.u_norm),
+                        "seed": member_seed(s),
+                        "batch_size": 1,
+                        "data": key,
+                        "lr_ratio": float(r),
+                        "seed_id": int(s),
+                        "noise_to_weak": model_data.noise_to_weak,
+                    }
+                )
     model = PatchReLU2(dim=dm.d, width=net.m, patches=3, sigma0=net.sigma0)
-    result = train(model, datasets, pd.DataFrame(rows), loss="squared_margin", steps=steps, checkpoints=checkpoints,
-                   measure=_measurements(sets, dm), dtype=torch.float64, device=dev, record_batch_loss=True,
-                   progress=profile.progress_enabled(), desc=desc)
+    result = train(
+        model,
+        datasets,
+        pd.DataFrame(rows),
+        loss="squared_margin",
+        steps=steps,
+        checkpoints=checkpoints,
+        measure=_measurements(sets, dm),
+        dtype=torch.float64,
+        device=dev,
+        record_batch_loss=True,
+        progress=profile.progress_enabled(),
+        desc=desc,
+    )
     members = result.members
     sampled = sampled_points(members["seed"].to_numpy(), steps, dm.n)
-    strong = np.stack([sets[key]["train"].strong.cpu().numpy()[sampled[k]]
-                       for k, key in enumerate(members["data"])])
+    strong = np.stack([sets[key]["train"].strong.cpu().numpy()[sampled[k]] for k, key in enumerate(members["data"])])
     extra = members[["lr_ratio", "seed_id", "noise_to_weak", "lr", "seed", "data"]].reset_index()
     extra["oscillation_fraction"] = oscillation_fraction(result.batch_loss, strong, upto=steps // 2)
     return result, extra, sampled
@@ -474,12 +572,20 @@ def run_main(scale: str, store: Store | None = None, device=None) -> Entry:
 
     def compute(dev):
         ckpts = set(range(0, s.steps + 1, s.checkpoint_every)) | set(range(*s.window))
-        result, extra, sampled = train_members([s.small_lr, s.large_lr], range(s.seeds), s.steps, sorted(ckpts),
-                                               device=dev, desc="ch1 main")
-        return {"table": result.table,
-                "arrays": {"batch_loss": result.batch_loss.astype(np.float32), "sampled_point": sampled.astype(np.int8),
-                           **{f"member.{c}": extra[c].to_numpy() for c in
-                              ("member", "lr_ratio", "seed_id", "oscillation_fraction")}}}
+        result, extra, sampled = train_members(
+            [s.small_lr, s.large_lr], range(s.seeds), s.steps, sorted(ckpts), device=dev, desc="ch1 main"
+        )
+        return {
+            "table": result.table,
+            "arrays": {
+                "batch_loss": result.batch_loss.astype(np.float32),
+                "sampled_point": sampled.astype(np.int8),
+                **{
+                    f"member.{c}": extra[c].to_numpy()
+                    for c in ("member", "lr_ratio", "seed_id", "oscillation_fraction")
+                },
+            },
+        }
 
     return _store_run(store, scale, main_config(scale), compute, device)
 
@@ -489,11 +595,20 @@ def run_lr_sweep(scale: str, store: Store | None = None, device=None) -> Entry:
     s = SCALES[scale]
 
     def compute(dev):
-        result, extra, _ = train_members(s.sweep_lrs, range(s.sweep_seeds), s.sweep_steps,
-                                         max(1, s.sweep_steps // 10), device=dev, desc="ch1 lr sweep")
-        return {"table": result.table,
-                "arrays": {f"member.{c}": extra[c].to_numpy() for c in
-                           ("member", "lr_ratio", "seed_id", "oscillation_fraction")}}
+        result, extra, _ = train_members(
+            s.sweep_lrs,
+            range(s.sweep_seeds),
+            s.sweep_steps,
+            max(1, s.sweep_steps // 10),
+            device=dev,
+            desc="ch1 lr sweep",
+        )
+        return {
+            "table": result.table,
+            "arrays": {
+                f"member.{c}": extra[c].to_numpy() for c in ("member", "lr_ratio", "seed_id", "oscillation_fraction")
+            },
+        }
 
     return _store_run(store, scale, lr_sweep_config(scale), compute, device)
 
@@ -503,12 +618,22 @@ def run_noise_window(scale: str, store: Store | None = None, device=None) -> Ent
     s = SCALES[scale]
 
     def compute(dev):
-        result, extra, _ = train_members([s.small_lr, s.large_lr], range(s.noise_seeds), s.noise_steps,
-                                         max(1, s.noise_steps // 10), noise_ratios=s.noise_ratios, device=dev,
-                                         desc="ch1 noise window")
-        return {"table": result.table,
-                "arrays": {f"member.{c}": extra[c].to_numpy() for c in
-                           ("member", "lr_ratio", "seed_id", "noise_to_weak", "oscillation_fraction")}}
+        result, extra, _ = train_members(
+            [s.small_lr, s.large_lr],
+            range(s.noise_seeds),
+            s.noise_steps,
+            max(1, s.noise_steps // 10),
+            noise_ratios=s.noise_ratios,
+            device=dev,
+            desc="ch1 noise window",
+        )
+        return {
+            "table": result.table,
+            "arrays": {
+                f"member.{c}": extra[c].to_numpy()
+                for c in ("member", "lr_ratio", "seed_id", "noise_to_weak", "oscillation_fraction")
+            },
+        }
 
     return _store_run(store, scale, noise_window_config(scale), compute, device)
 
@@ -541,7 +666,7 @@ def per_member(entry: Entry) -> pd.DataFrame:
     out["noise_max"] = final["overlap.noise_max"]
     diverged = out["stop_reason"] == "diverged"
     for col in ("weak_test", "mixed_test", "mixed_strong", "mixed_weak", "train_accuracy"):
-        out.loc[diverged, col] = 0.0          # a diverged run predicts nothing (its outputs are not finite)
+        out.loc[diverged, col] = 0.0  # a diverged run predicts nothing (its outputs are not finite)
     return out.reset_index()
 
 
@@ -570,11 +695,18 @@ def sweep_summary(entry: Entry, by: tuple[str, ...] = ("lr_ratio",)) -> pd.DataF
     pm = per_member(entry)
     ok = pm[pm["stop_reason"] != "diverged"]
     g = ok.groupby(list(by))
-    out = pd.DataFrame({"weak_test_mean": g["weak_test"].mean(), "weak_test_min": g["weak_test"].min(),
-                        "weak_test_max": g["weak_test"].max(), "oscillation_mean": g["oscillation_fraction"].mean(),
-                        "v_mean": g["v"].mean()})
-    counts = pm.groupby(list(by)).agg(seeds=("seed_id", "count"),
-                                      diverged=("stop_reason", lambda r: int((r == "diverged").sum())))
+    out = pd.DataFrame(
+        {
+            "weak_test_mean": g["weak_test"].mean(),
+            "weak_test_min": g["weak_test"].min(),
+            "weak_test_max": g["weak_test"].max(),
+            "oscillation_mean": g["oscillation_fraction"].mean(),
+            "v_mean": g["v"].mean(),
+        }
+    )
+    counts = pm.groupby(list(by)).agg(
+        seeds=("seed_id", "count"), diverged=("stop_reason", lambda r: int((r == "diverged").sum()))
+    )
     return counts.join(out).reset_index()
 
 
@@ -585,8 +717,11 @@ def clean_separation(entry: Entry, small_lr: float, large_lr: float) -> list[flo
     summary = sweep_summary(entry, by=("noise_to_weak", "lr_ratio"))
     small = summary[np.isclose(summary["lr_ratio"], small_lr)].set_index("noise_to_weak")
     large = summary[np.isclose(summary["lr_ratio"], large_lr)].set_index("noise_to_weak")
-    return [float(r) for r in small.index
-            if r in large.index and large.at[r, "weak_test_min"] >= 0.9 and small.at[r, "weak_test_mean"] <= 0.75]
+    return [
+        float(r)
+        for r in small.index
+        if r in large.index and large.at[r, "weak_test_min"] >= 0.9 and small.at[r, "weak_test_mean"] <= 0.75
+    ]
 
 
 def mixed_test_table(entry: Entry) -> pd.DataFrame:
@@ -614,31 +749,64 @@ def main_claims(claims, pm: pd.DataFrame, small_lr: float, large_lr: float):
     """The spec's claims 1–8 (section 7) on the per-member table of the main comparison (:func:`per_member`)."""
     small, large = _by_lr(pm, small_lr), _by_lr(pm, large_lr)
     n = f"{len(large)} seeds"
-    claims.at_least(f"1. weak-only accuracy, large LR: mean of {n}", large["weak_test"].mean(), 0.95,
-                    paper="learns v (Thm 5)")
+    claims.at_least(
+        f"1. weak-only accuracy, large LR: mean of {n}", large["weak_test"].mean(), 0.95, paper="learns v (Thm 5)"
+    )
     claims.at_least("1. weak-only accuracy, large LR: every seed", large["weak_test"].min(), 0.9)
-    claims.at_most(f"2. weak-only accuracy, small LR: mean of {len(small)} seeds", small["weak_test"].mean(), 0.75,
-                   paper="chance (Prop 6)")
-    claims.at_least("3. gap in weak-only accuracy, large − small (means)",
-                    large["weak_test"].mean() - small["weak_test"].mean(), 0.25)
-    claims.at_least("4. 32-point test set (28 strong + 4 weak), large LR: mean", large["mixed_test"].mean(), 0.97,
-                    paper="99.38% [recalled]")
-    claims.between("4. 32-point test set (28 strong + 4 weak), small LR: mean", small["mixed_test"].mean(), 0.90, 0.98,
-                   paper="93.75% [recalled]")
+    claims.at_most(
+        f"2. weak-only accuracy, small LR: mean of {len(small)} seeds",
+        small["weak_test"].mean(),
+        0.75,
+        paper="chance (Prop 6)",
+    )
+    claims.at_least(
+        "3. gap in weak-only accuracy, large − small (means)",
+        large["weak_test"].mean() - small["weak_test"].mean(),
+        0.25,
+    )
+    claims.at_least(
+        "4. 32-point test set (28 strong + 4 weak), large LR: mean",
+        large["mixed_test"].mean(),
+        0.97,
+        paper="99.38% [recalled]",
+    )
+    claims.between(
+        "4. 32-point test set (28 strong + 4 weak), small LR: mean",
+        small["mixed_test"].mean(),
+        0.90,
+        0.98,
+        paper="93.75% [recalled]",
+    )
     for name, rows in (("small", small), ("large", large)):
-        claims.at_least(f"5. {LR_NAMES[name]} fits the training set: training accuracy, worst seed",
-                        rows["train_accuracy"].min(), 1.0)
-        claims.at_most(f"5. {LR_NAMES[name]} fits the training set: final training loss, mean",
-                       rows["train_loss"].mean(), 1e-2)
-        claims.at_least(f"5. {LR_NAMES[name]} classifies strong test points: accuracy, mean",
-                        rows["mixed_strong"].mean(), 0.99)
-    claims.at_least("6. oscillation (|y·f − 1| ≥ 0.2 on strong steps, first half), large LR: worst seed",
-                    large["oscillation_fraction"].min(), 0.3, paper="assumed (Assumption 4)")
+        claims.at_least(
+            f"5. {LR_NAMES[name]} fits the training set: training accuracy, worst seed",
+            rows["train_accuracy"].min(),
+            1.0,
+        )
+        claims.at_most(
+            f"5. {LR_NAMES[name]} fits the training set: final training loss, mean", rows["train_loss"].mean(), 1e-2
+        )
+        claims.at_least(
+            f"5. {LR_NAMES[name]} classifies strong test points: accuracy, mean", rows["mixed_strong"].mean(), 0.99
+        )
+    claims.at_least(
+        "6. oscillation (|y·f − 1| ≥ 0.2 on strong steps, first half), large LR: worst seed",
+        large["oscillation_fraction"].min(),
+        0.3,
+        paper="assumed (Assumption 4)",
+    )
     claims.at_most("6. oscillation, small LR: largest over seeds", small["oscillation_fraction"].max(), 0.05)
-    claims.at_least("7. weak feature min_j max_r ⟨w, j·v⟩: large / small (means)",
-                    large["v"].mean() / small["v"].mean(), 100.0, paper="Θ(1) vs Õ(σ0‖v‖)")
-    claims.at_least("8. strong feature min_j max_r ⟨w, j·u⟩ learned by both: worst seed and LR",
-                    min(small["u"].min(), large["u"].min()), 1.0)
+    claims.at_least(
+        "7. weak feature min_j max_r ⟨w, j·v⟩: large / small (means)",
+        large["v"].mean() / small["v"].mean(),
+        100.0,
+        paper="Θ(1) vs Õ(σ0‖v‖)",
+    )
+    claims.at_least(
+        "8. strong feature min_j max_r ⟨w, j·u⟩ learned by both: worst seed and LR",
+        min(small["u"].min(), large["u"].min()),
+        1.0,
+    )
     return claims
 
 
@@ -649,15 +817,23 @@ def sweep_claims(claims, pm: pd.DataFrame):
     claims.at_most("sweep: weak-only accuracy for every η ≤ 0.9η* (largest mean over seeds)", low.max(), 0.75)
     high = ok[ok["lr_ratio"].between(1.15 - 1e-9, 1.5 + 1e-9)].groupby("lr_ratio")["weak_test"].mean()
     diverged = pm[pm["lr_ratio"].between(1.15 - 1e-9, 1.5 + 1e-9) & (pm["stop_reason"] == "diverged")]
-    claims.at_least(f"sweep: weak-only accuracy for every η in [1.15, 1.5]η* (smallest mean over seeds that did not "
-                    f"diverge; {len(diverged)} diverged)", high.min(), 0.95,
-                    paper="window η ∈ [1, 1.6]η* [recalled]")
+    claims.at_least(
+        f"sweep: weak-only accuracy for every η in [1.15, 1.5]η* (smallest mean over seeds that did not "
+        f"diverge; {len(diverged)} diverged)",
+        high.min(),
+        0.95,
+        paper="window η ∈ [1, 1.6]η* [recalled]",
+    )
     beyond = pm[pm["lr_ratio"] >= 1.7 - 1e-9]
     if len(beyond):
         share = float((beyond["stop_reason"] == "diverged").mean())
-        claims.holds("sweep: every run at η ≥ 1.7η* diverges (the 1-D orbit passes y·f = 1 + 1/k from k ≈ 1.598)",
-                     share == 1.0, measured=f"{share:.0%} of {len(beyond)} diverged", test="all diverge",
-                     paper="η ≤ 2m/(5‖u‖²) = 1.6η*")
+        claims.holds(
+            "sweep: every run at η ≥ 1.7η* diverges (the 1-D orbit passes y·f = 1 + 1/k from k ≈ 1.598)",
+            share == 1.0,
+            measured=f"{share:.0%} of {len(beyond)} diverged",
+            test="all diverge",
+            paper="η ≤ 2m/(5‖u‖²) = 1.6η*",
+        )
     return claims
 
 
@@ -667,21 +843,29 @@ def noise_claims(claims, pm: pd.DataFrame, small_lr: float, large_lr: float, set
     ratios = sorted(pm["noise_to_weak"].unique())
     gap = {r: mean[(r, large_lr)] - mean[(r, small_lr)] for r in ratios}
     lowest, highest = ratios[0], ratios[-1]
-    claims.at_least(f"noise window: at E‖ξ‖²/‖v‖² = {lowest:g} the small LR learns v too (mean weak-only accuracy)",
-                    mean[(lowest, small_lr)], 0.9, paper="(not in the paper)")
-    claims.holds(f"noise window: the gap large − small at {highest:g} is below the gap at {setting:g}",
-                 gap[highest] < gap[setting], measured=f"{gap[highest]:.3f} vs {gap[setting]:.3f}",
-                 test="gap shrinks", paper="(not in the paper)")
+    claims.at_least(
+        f"noise window: at E‖ξ‖²/‖v‖² = {lowest:g} the small LR learns v too (mean weak-only accuracy)",
+        mean[(lowest, small_lr)],
+        0.9,
+        paper="(not in the paper)",
+    )
+    claims.holds(
+        f"noise window: the gap large − small at {highest:g} is below the gap at {setting:g}",
+        gap[highest] < gap[setting],
+        measured=f"{gap[highest]:.3f} vs {gap[setting]:.3f}",
+        test="gap shrinks",
+        paper="(not in the paper)",
+    )
     return claims
 
 
 def check_claims(main: Entry, sweep: Entry | None = None, noise: Entry | None = None):
     """All claims of the chapter on this run's numbers: 1–8 at every scale, the sweeps' at paper scale."""
     from ..claims import Claims
+
     scale = main.config["scale"]
     s = SCALES[scale]
-    claims = main_claims(Claims(f"Chapter 1 ({scale} scale)", scale=scale), per_member(main), s.small_lr,
-                         s.large_lr)
+    claims = main_claims(Claims(f"Chapter 1 ({scale} scale)", scale=scale), per_member(main), s.small_lr, s.large_lr)
     if scale == "paper":
         if sweep is not None:
             sweep_claims(claims, per_member(sweep))
@@ -692,11 +876,14 @@ def check_claims(main: Entry, sweep: Entry | None = None, noise: Entry | None = 
 
 def compute_all(scale: str, store: Store | None = None, device=None) -> dict[str, Entry]:
     """Compute (or read) the chapter's three results at one scale; returns them by name."""
-    return {"main": run_main(scale, store, device), "lr_sweep": run_lr_sweep(scale, store, device),
-            "noise_window": run_noise_window(scale, store, device)}
+    return {
+        "main": run_main(scale, store, device),
+        "lr_sweep": run_lr_sweep(scale, store, device),
+        "noise_window": run_noise_window(scale, store, device),
+    }
 
 
-if __name__ == "__main__":      # python -m lrlib.papers.benign_oscillation [smoke|paper]: compute and store
+if __name__ == "__main__":  # python -m lrlib.papers.benign_oscillation [smoke|paper]: compute and store
     import sys
 
     chosen = sys.argv[1] if len(sys.argv) > 1 else profile.profile()

@@ -4,37 +4,62 @@ One function per figure of ``book/01-benign-oscillation.ipynb``; each draws from
 results-store entry of :mod:`lrlib.papers.benign_oscillation` and returns the matplotlib figure. Nothing here
 computes a result or checks a claim.
 """
+
 from __future__ import annotations
 
 import numpy as np
 import torch
 
 from ..store import Entry
-from .benign_oscillation import (DATA_MODEL, K_TOUCHES_ZERO, LR_NAMES, NETWORK, OSCILLATION_DELTA, SCALES, DataModel,
-                                 PatchData, _members, clean_separation, curves, map_orbit, map_summary,
-                                 min_over_classes, orbit_bounds, per_member, sweep_summary, weak_growth_per_step)
+from .benign_oscillation import (
+    DATA_MODEL,
+    K_TOUCHES_ZERO,
+    LR_NAMES,
+    NETWORK,
+    OSCILLATION_DELTA,
+    SCALES,
+    DataModel,
+    PatchData,
+    _members,
+    clean_separation,
+    curves,
+    map_orbit,
+    map_summary,
+    min_over_classes,
+    orbit_bounds,
+    per_member,
+    sweep_summary,
+    weak_growth_per_step,
+)
 
 
 def _lr_colors():
     from ..plots import COLORS
+
     return {"small": COLORS["small_lr"], "large": COLORS["large_lr"]}
 
 
-def figure_data_model(points: dict[str, PatchData], dm: DataModel = DATA_MODEL, n_test_shown: int = 6,
-                      coords: int = 12):
+def figure_data_model(
+    points: dict[str, PatchData], dm: DataModel = DATA_MODEL, n_test_shown: int = 6, coords: int = 12
+):
     """Fig. 1: the training points and a few weak-only test points, patch by patch (the first ``coords``
     coordinates of each patch), and the patches' energies."""
     import matplotlib.pyplot as plt
     from matplotlib.colors import SymLogNorm
 
     train, test = points["train"], points["weak_test"]
-    x = torch.cat([train.x, test.x[:n_test_shown]])[:, :, :coords]                     # [rows, 3, coords]
+    x = torch.cat([train.x, test.x[:n_test_shown]])[:, :, :coords]  # [rows, 3, coords]
     gap = torch.full((x.shape[0], 3, 1), float("nan"), dtype=x.dtype)
-    shown = torch.cat([x, gap], dim=2).flatten(1)[:, :-1].numpy()                       # patches side by side
+    shown = torch.cat([x, gap], dim=2).flatten(1)[:, :-1].numpy()  # patches side by side
     labels = torch.cat([train.y, test.y[:n_test_shown]]).numpy()
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 4.6), width_ratios=[2.3, 1])
-    im = ax.imshow(shown, aspect="auto", cmap="RdBu_r", interpolation="nearest",
-                   norm=SymLogNorm(linthresh=dm.sigma_p / 2, vmin=-dm.u_norm, vmax=dm.u_norm))
+    im = ax.imshow(
+        shown,
+        aspect="auto",
+        cmap="RdBu_r",
+        interpolation="nearest",
+        norm=SymLogNorm(linthresh=dm.sigma_p / 2, vmin=-dm.u_norm, vmax=dm.u_norm),
+    )
     ax.grid(False)
     ax.axhline(len(train) - 0.5, color="black", linewidth=1.5)
     ticks = [p * (coords + 1) + c for p in range(3) for c in (0, 1)]
@@ -42,21 +67,31 @@ def figure_data_model(points: dict[str, PatchData], dm: DataModel = DATA_MODEL, 
     for p, text in enumerate(["patch 1: y·u or 0", "patch 2: y·v", "patch 3: noise ξ"]):
         ax.text(p * (coords + 1) + (coords - 1) / 2, -1.0, text, ha="center", va="bottom", fontsize=9)
     rows = [f"{'strong' if s else 'weak'} train, y = {int(y):+d}" for s, y in zip(train.strong.tolist(), labels)]
-    rows += [f"weak-only test, y = {int(y):+d}" for y in labels[len(train):]]
+    rows += [f"weak-only test, y = {int(y):+d}" for y in labels[len(train) :]]
     ax.set_yticks(range(len(rows)), rows, fontsize=7)
-    ax.set_xlabel(f"the first {coords} of the d = {dm.d} coordinates of each patch "
-                  "(u along e₁, v along e₂, ξ orthogonal to both)")
-    ax.set_title(f"{len(train)} training points ({dm.n_strong} strong + {dm.n_weak} weak), "
-                 f"{n_test_shown} weak-only test points", pad=22)
+    ax.set_xlabel(
+        f"the first {coords} of the d = {dm.d} coordinates of each patch (u along e₁, v along e₂, ξ orthogonal to both)"
+    )
+    ax.set_title(
+        f"{len(train)} training points ({dm.n_strong} strong + {dm.n_weak} weak), {n_test_shown} weak-only test points",
+        pad=22,
+    )
     fig.colorbar(im, ax=ax, label="coordinate value (symmetric log scale)", shrink=0.9)
 
-    energies = {"‖u‖²": dm.u_norm ** 2, "‖v‖²": dm.v_norm ** 2,
-                "‖ξ‖²\n(training mean)": float(train.noise.square().sum(1).mean())}
+    energies = {
+        "‖u‖²": dm.u_norm**2,
+        "‖v‖²": dm.v_norm**2,
+        "‖ξ‖²\n(training mean)": float(train.noise.square().sum(1).mean()),
+    }
     bars = bx.bar(range(3), list(energies.values()), color=["#444444", "#0173b2", "#b0b0b0"])
     bx.bar_label(bars, [f"{e:.3g}" for e in energies.values()])
     bx.set_xticks(range(3), list(energies), fontsize=9)
-    bx.set(yscale="log", ylabel="squared norm", title="The patches' energies",
-           ylim=(min(energies.values()) / 3, max(energies.values()) * 3))
+    bx.set(
+        yscale="log",
+        ylabel="squared norm",
+        title="The patches' energies",
+        ylim=(min(energies.values()) / 3, max(energies.values()) * 3),
+    )
     return fig
 
 
@@ -64,6 +99,7 @@ def figure_map(ks=None, dm: DataModel = DATA_MODEL, budget: int | None = None):
     """Fig. 2: the 1-D map's orbit and its time average against k = η/η*, and the steps the weak feature needs to
     grow a thousandfold at the predicted rate (``budget``: the training length, drawn as a line)."""
     import matplotlib.pyplot as plt
+
     from ..plots import COLORS
 
     ks = np.linspace(0.5, 1.75, 501) if ks is None else np.asarray(ks)
@@ -82,11 +118,22 @@ def figure_map(ks=None, dm: DataModel = DATA_MODEL, budget: int | None = None):
         a.axvline(1.0, color=COLORS["paper"], linestyle=":", linewidth=1.2)
         a.axvline(K_TOUCHES_ZERO, color=COLORS["paper"], linestyle=":", linewidth=1.2)
     ax.text(1.0, 1.72, " η*", color=COLORS["paper"], va="top", fontsize=8)
-    ax.annotate("reaches 0 from\nk = 3√3/2 − 1", xy=(K_TOUCHES_ZERO, 1.69), xytext=(1.43, 1.72), va="top",
-                ha="right", color=COLORS["paper"], fontsize=8,        # in the empty corner above the orbit's bound
-                arrowprops={"arrowstyle": "->", "color": COLORS["paper"], "linewidth": 0.8})
-    ax.set(xlabel="k = η/η*", ylabel="y·f on a strong point", ylim=(-0.03, 1.75),
-           title="A strong point settles for k < 1, oscillates above")
+    ax.annotate(
+        "reaches 0 from\nk = 3√3/2 − 1",
+        xy=(K_TOUCHES_ZERO, 1.69),
+        xytext=(1.43, 1.72),
+        va="top",
+        ha="right",
+        color=COLORS["paper"],
+        fontsize=8,  # in the empty corner above the orbit's bound
+        arrowprops={"arrowstyle": "->", "color": COLORS["paper"], "linewidth": 0.8},
+    )
+    ax.set(
+        xlabel="k = η/η*",
+        ylabel="y·f on a strong point",
+        ylim=(-0.03, 1.75),
+        title="A strong point settles for k < 1, oscillates above",
+    )
     ax.legend(loc="lower left", fontsize=8)
 
     ks_growth = np.linspace(1.005, 1.59, 118)
@@ -95,9 +142,14 @@ def figure_map(ks=None, dm: DataModel = DATA_MODEL, budget: int | None = None):
     if budget:
         bx.axhline(budget, color="black", linewidth=0.8)
         bx.text(0.52, budget, f" {budget:,} steps", va="bottom", fontsize=8)
-    bx.set(yscale="log", xlim=(0.5, 1.75), ylim=(1e3, 1e7), xlabel="k = η/η*",
-           ylabel="SGD steps for ⟨w, y·v⟩ to grow 1000×",
-           title="…so the weak feature grows (1-D prediction)")
+    bx.set(
+        yscale="log",
+        xlim=(0.5, 1.75),
+        ylim=(1e3, 1e7),
+        xlabel="k = η/η*",
+        ylabel="SGD steps for ⟨w, y·v⟩ to grow 1000×",
+        title="…so the weak feature grows (1-D prediction)",
+    )
     bx.text(0.75, 2e3, "k < 1: never", ha="center", fontsize=9)
     return fig
 
@@ -113,7 +165,7 @@ def figure_dynamics(entry: Entry, seed_id: int = 0):
     loss = entry.arrays["batch_loss"]
     fig, axes = plt.subplots(2, 2, figsize=(11, 6.4), sharey="row")
     t = entry.table
-    strong_ids = range(DATA_MODEL.n_strong)                       # sample_points puts the strong points first
+    strong_ids = range(DATA_MODEL.n_strong)  # sample_points puts the strong points first
     for col, (name, r) in enumerate((("small", s.small_lr), ("large", s.large_lr))):
         k = int(members.index[np.isclose(members["lr_ratio"], r) & (members["seed_id"] == seed_id)][0])
         member = int(members.at[k, "member"])
@@ -121,10 +173,15 @@ def figure_dynamics(entry: Entry, seed_id: int = 0):
         ax.plot(np.arange(loss.shape[1]), loss[k], ",", color=colors[name], alpha=0.6)
         ax.axvline(s.steps // 2, color="black", linewidth=0.8, linestyle=":")
         frac = members.at[k, "oscillation_fraction"]
-        ax.set(yscale="log", ylim=(1e-9, 3), xlabel="SGD step", ylabel="loss (y·f − 1)² of the sampled point",
-               title=f"{LR_NAMES[name]}, η = {r:g} η*: {frac:.0%} of the strong steps\n"
-                     f"of the first half oscillate (|y·f − 1| ≥ {OSCILLATION_DELTA})")
-        ax.axhline(OSCILLATION_DELTA ** 2, color="black", linewidth=0.8)
+        ax.set(
+            yscale="log",
+            ylim=(1e-9, 3),
+            xlabel="SGD step",
+            ylabel="loss (y·f − 1)² of the sampled point",
+            title=f"{LR_NAMES[name]}, η = {r:g} η*: {frac:.0%} of the strong steps\n"
+            f"of the first half oscillate (|y·f − 1| ≥ {OSCILLATION_DELTA})",
+        )
+        ax.axhline(OSCILLATION_DELTA**2, color="black", linewidth=0.8)
         ax.axvspan(*s.window, color="#dddddd", zorder=0)
         bx = axes[1, col]
         rows = t[(t["member"] == member) & ~t["final"] & t["step"].between(s.window[0], s.window[1] - 1)]
@@ -132,8 +189,11 @@ def figure_dynamics(entry: Entry, seed_id: int = 0):
             bx.plot(rows["step"], rows[f"yf.{i}"], color=colors[name], alpha=0.35, linewidth=0.8)
         bx.axhspan(1 - OSCILLATION_DELTA, 1 + OSCILLATION_DELTA, color="#eeeeee", zorder=0)
         bx.axhline(1.0, color="black", linewidth=0.8)
-        bx.set(xlabel="SGD step (the grey window above)", ylabel="y·f on each strong training point",
-               title=f"{LR_NAMES[name]}: y·f at every step of the window")
+        bx.set(
+            xlabel="SGD step (the grey window above)",
+            ylabel="y·f on each strong training point",
+            title=f"{LR_NAMES[name]}: y·f at every step of the window",
+        )
     axes[1, 0].set_ylim(-0.05, 2.0)
     return fig
 
@@ -147,26 +207,39 @@ def figure_features(entry: Entry):
         min_over_classes(entry, name)
     colors = _lr_colors()
     fig, axes = plt.subplots(1, 3, figsize=(13, 4.2))
-    panels = (("overlap.u", "strong feature: min_j max_r ⟨w_j,r, j·u⟩", "linear"),
-              ("overlap.v", "weak feature: min_j max_r ⟨w_j,r, j·v⟩", "log"),
-              ("overlap.noise_max", "noise: max_{j,r,i} |⟨w_j,r, ξ_i⟩|", "log"))
+    panels = (
+        ("overlap.u", "strong feature: min_j max_r ⟨w_j,r, j·u⟩", "linear"),
+        ("overlap.v", "weak feature: min_j max_r ⟨w_j,r, j·v⟩", "log"),
+        ("overlap.noise_max", "noise: max_{j,r,i} |⟨w_j,r, ξ_i⟩|", "log"),
+    )
     for ax, (column, title, yscale) in zip(axes, panels):
         for name, r in (("small", s.small_lr), ("large", s.large_lr)):
             steps, values = curves(entry, r, column, steps_every=s.checkpoint_every)
             for row in values:
                 ax.plot(steps, row, color=colors[name], alpha=0.35, linewidth=0.8)
-            ax.plot(steps, np.nanmedian(values, 0), color=colors[name], linewidth=2,
-                    label=f"{LR_NAMES[name]} η = {r:g} η* (median; thin: each of {len(values)} seeds)")
+            ax.plot(
+                steps,
+                np.nanmedian(values, 0),
+                color=colors[name],
+                linewidth=2,
+                label=f"{LR_NAMES[name]} η = {r:g} η* (median; thin: each of {len(values)} seeds)",
+            )
         ax.set(yscale=yscale, xlabel="SGD step", ylabel="inner product (input units, ‖u‖ = 1)", title=title)
     dm = DATA_MODEL
     steps, values = curves(entry, s.large_lr, "overlap.v", steps_every=s.checkpoint_every)
     median = np.nanmedian(values, 0)
     start = int(np.argmax(median >= 0.01)) if (median >= 0.01).any() else None
-    if start:                                      # the 1-D prediction's slope, anchored where the median is 0.01
+    if start:  # the 1-D prediction's slope, anchored where the median is 0.01
         rate = float(weak_growth_per_step(s.large_lr, dm))
         span = np.linspace(steps[start], min(steps[-1], steps[start] + np.log(100) / rate), 50)
-        (line,) = axes[1].plot(span, median[start] * np.exp(rate * (span - steps[start])), "--", color="black",
-                               linewidth=1.2, label=f"slope predicted by the 1-D map\nat {s.large_lr:g} η*")
+        (line,) = axes[1].plot(
+            span,
+            median[start] * np.exp(rate * (span - steps[start])),
+            "--",
+            color="black",
+            linewidth=1.2,
+            label=f"slope predicted by the 1-D map\nat {s.large_lr:g} η*",
+        )
         axes[1].legend(handles=[line], fontsize=8, loc="upper left")
     axes[1].axhline(NETWORK.sigma0 * dm.v_norm, color="black", linestyle=":", linewidth=1)
     axes[1].text(0, NETWORK.sigma0 * dm.v_norm, " init scale σ0‖v‖", va="bottom", fontsize=8)
@@ -177,6 +250,7 @@ def figure_features(entry: Entry):
 def figure_weak_accuracy(entry: Entry):
     """Fig. 5: weak-only test accuracy over training for both learning rates (mean, min–max band, seeds)."""
     import matplotlib.pyplot as plt
+
     from ..plots import seed_band
 
     s = SCALES[entry.config["scale"]]
@@ -186,8 +260,12 @@ def figure_weak_accuracy(entry: Entry):
         steps, values = curves(entry, r, "accuracy.weak_test", steps_every=s.checkpoint_every)
         seed_band(ax, steps, values, label=f"{LR_NAMES[name]}, η = {r:g} η*", color=colors[name])
     ax.axhline(0.5, color="black", linewidth=0.8, linestyle=":")
-    ax.set(xlabel="SGD step", ylabel=f"accuracy on {DATA_MODEL.n_weak_test} weak-only test points", ylim=(0.4, 1.02),
-           title="Weak-only test accuracy during training")
+    ax.set(
+        xlabel="SGD step",
+        ylabel=f"accuracy on {DATA_MODEL.n_weak_test} weak-only test points",
+        ylim=(0.4, 1.02),
+        title="Weak-only test accuracy during training",
+    )
     ax.legend(loc="center right", fontsize=9)
     return fig
 
@@ -195,6 +273,7 @@ def figure_weak_accuracy(entry: Entry):
 def figure_lr_sweep(entry: Entry):
     """Fig. 6: final weak-only accuracy and the oscillation fraction against η/η*, seeds as points."""
     import matplotlib.pyplot as plt
+
     from ..plots import COLORS
 
     pm = per_member(entry)
@@ -202,27 +281,54 @@ def figure_lr_sweep(entry: Entry):
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(12, 4.3))
     ok = pm["stop_reason"] != "diverged"
     jitter = 0.012 * (pm["seed_id"] - pm["seed_id"].mean())
-    ax.scatter(pm.loc[ok, "lr_ratio"] + jitter[ok], pm.loc[ok, "weak_test"], color=COLORS["ours"], alpha=0.6,
-               s=18, label="one seed")
-    ax.scatter(pm.loc[~ok, "lr_ratio"] + jitter[~ok], np.full((~ok).sum(), 0.42), marker="x",
-               color=COLORS["diverged"], label="diverged (drawn at the bottom)")
-    ax.plot(summary["lr_ratio"], summary["weak_test_mean"], color=COLORS["ours"],
-            label="mean over seeds that did not diverge")
-    bx.scatter(pm.loc[ok, "lr_ratio"] + jitter[ok], pm.loc[ok, "oscillation_fraction"], color=COLORS["ours"],
-               alpha=0.6, s=18, label="training (first half), one seed")
+    ax.scatter(
+        pm.loc[ok, "lr_ratio"] + jitter[ok],
+        pm.loc[ok, "weak_test"],
+        color=COLORS["ours"],
+        alpha=0.6,
+        s=18,
+        label="one seed",
+    )
+    ax.scatter(
+        pm.loc[~ok, "lr_ratio"] + jitter[~ok],
+        np.full((~ok).sum(), 0.42),
+        marker="x",
+        color=COLORS["diverged"],
+        label="diverged (drawn at the bottom)",
+    )
+    ax.plot(
+        summary["lr_ratio"],
+        summary["weak_test_mean"],
+        color=COLORS["ours"],
+        label="mean over seeds that did not diverge",
+    )
+    bx.scatter(
+        pm.loc[ok, "lr_ratio"] + jitter[ok],
+        pm.loc[ok, "oscillation_fraction"],
+        color=COLORS["ours"],
+        alpha=0.6,
+        s=18,
+        label="training (first half), one seed",
+    )
     ks = np.linspace(0.1, 1.75, 331)
-    bx.plot(ks, map_summary(ks, steps=4000)["oscillating steps"], color=COLORS["theory"],
-            label="1-D map: share of orbit with |f − 1| ≥ 0.2")
+    bx.plot(
+        ks,
+        map_summary(ks, steps=4000)["oscillating steps"],
+        color=COLORS["theory"],
+        label="1-D map: share of orbit with |f − 1| ≥ 0.2",
+    )
     for a in (ax, bx):
         for k, text in ((1.0, "η*"), (1.6, "1.6 η*")):
             a.axvline(k, color=COLORS["paper"], linestyle=":", linewidth=1.2)
             a.text(k, 1.04, text, color=COLORS["paper"], ha="center", fontsize=8)
         a.set(xlabel="η/η*", ylim=(0.4 if a is ax else -0.02, 1.07))
     ax.set(ylabel="final weak-only test accuracy", title="The weak feature is learned only above η*")
-    bx.set(ylabel=f"fraction of strong steps with |y·f − 1| ≥ {OSCILLATION_DELTA}",
-           title="Oscillation: measured in training and in the 1-D map")
+    bx.set(
+        ylabel=f"fraction of strong steps with |y·f − 1| ≥ {OSCILLATION_DELTA}",
+        title="Oscillation: measured in training and in the 1-D map",
+    )
     ax.legend(fontsize=8, loc="upper left")
-    bx.legend(fontsize=8, loc="center left")                 # the upper left holds the η* label
+    bx.legend(fontsize=8, loc="center left")  # the upper left holds the η* label
     return fig
 
 
@@ -239,30 +345,46 @@ def figure_noise_window(entry: Entry):
         mine = pm[np.isclose(pm["lr_ratio"], r)]
         ok = mine["stop_reason"] != "diverged"
         shift = 1.04 if name == "large" else 1 / 1.04
-        ax.scatter(mine.loc[ok, "noise_to_weak"] * shift, mine.loc[ok, "weak_test"], color=colors[name], alpha=0.5,
-                   s=16)
+        ax.scatter(
+            mine.loc[ok, "noise_to_weak"] * shift, mine.loc[ok, "weak_test"], color=colors[name], alpha=0.5, s=16
+        )
         line = summary[np.isclose(summary["lr_ratio"], r)]
-        ax.plot(line["noise_to_weak"], line["weak_test_mean"], "o-", color=colors[name],
-                label=f"{LR_NAMES[name]}, η = {r:g} η* (mean; dots: seeds)")
+        ax.plot(
+            line["noise_to_weak"],
+            line["weak_test_mean"],
+            "o-",
+            color=colors[name],
+            label=f"{LR_NAMES[name]}, η = {r:g} η* (mean; dots: seeds)",
+        )
     ax.axvline(DATA_MODEL.noise_to_weak, color="black", linestyle=":", linewidth=1)
     ax.text(DATA_MODEL.noise_to_weak, 1.03, " the chapter's setting", fontsize=8)
     clean = clean_separation(entry, s.small_lr, s.large_lr)
     ratios = sorted(pm["noise_to_weak"].unique())
-    runs = []                                   # the clean ratios, grouped into runs of neighbours in the sweep
+    runs = []  # the clean ratios, grouped into runs of neighbours in the sweep
     for i, r in enumerate(ratios):
         if r in clean:
             if runs and ratios.index(runs[-1][-1]) == i - 1:
                 runs[-1].append(r)
             else:
                 runs.append([r])
-    for i, run in enumerate(runs):              # shaded a third of an octave beyond the outer clean ratios
-        ax.axvspan(run[0] / 2 ** (1 / 3), run[-1] * 2 ** (1 / 3), color="#eeeeee", zorder=0,
-                   label=None if i else "clean separation: every large-LR seed ≥ 0.9, small-LR mean ≤ 0.75")
+    for i, run in enumerate(runs):  # shaded a third of an octave beyond the outer clean ratios
+        ax.axvspan(
+            run[0] / 2 ** (1 / 3),
+            run[-1] * 2 ** (1 / 3),
+            color="#eeeeee",
+            zorder=0,
+            label=None if i else "clean separation: every large-LR seed ≥ 0.9, small-LR mean ≤ 0.75",
+        )
     ax.set_xscale("log")
     ax.set_xticks(list(s.noise_ratios), [f"{r:g}" for r in s.noise_ratios])
     ax.minorticks_off()
-    ax.set( xlabel="noise energy E‖ξ‖² / ‖v‖²", ylabel="final weak-only test accuracy",
-           ylim=(0.4, 1.07), title="Where the two learning rates separate cleanly (shaded)" if clean
-           else "No noise energy separates the two learning rates cleanly")
+    ax.set(
+        xlabel="noise energy E‖ξ‖² / ‖v‖²",
+        ylabel="final weak-only test accuracy",
+        ylim=(0.4, 1.07),
+        title="Where the two learning rates separate cleanly (shaded)"
+        if clean
+        else "No noise energy separates the two learning rates cleanly",
+    )
     ax.legend(fontsize=8, loc="lower left")
     return fig

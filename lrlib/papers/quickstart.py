@@ -5,6 +5,7 @@ with minibatch SGD and cross-entropy, at learning rates spanning four decades, s
 to show the machinery end to end: both scales in one place, the device, real data, the engine, the results
 store with provenance, and checked claims.
 """
+
 from __future__ import annotations
 
 import time
@@ -24,27 +25,48 @@ VERSION = 1
 
 @dataclass(frozen=True)
 class Scale:
-    n_train: int                 # training images: the first n of the MNIST training set
-    n_test: int                  # test images: the first n of the canonical 10,000-image test split
-    width: int                   # hidden ReLU units
-    batch_size: int              # B, images per SGD step
-    steps: int                   # SGD steps per member
-    checkpoints: int             # steps between evaluations (the engine's checkpoint interval)
-    lrs: tuple[float, ...]       # learning rates η (per step, on the batch-mean loss)
-    seeds: int                   # seeds per learning rate
+    n_train: int  # training images: the first n of the MNIST training set
+    n_test: int  # test images: the first n of the canonical 10,000-image test split
+    width: int  # hidden ReLU units
+    batch_size: int  # B, images per SGD step
+    steps: int  # SGD steps per member
+    checkpoints: int  # steps between evaluations (the engine's checkpoint interval)
+    lrs: tuple[float, ...]  # learning rates η (per step, on the batch-mean loss)
+    seeds: int  # seeds per learning rate
 
 
 SCALES = {
-    "smoke": Scale(n_train=999, n_test=2000, width=128, batch_size=16, steps=600, checkpoints=12,
-                   lrs=(0.003, 0.03, 0.3, 3.0, 30.0), seeds=3),
-    "paper": Scale(n_train=999, n_test=10000, width=256, batch_size=16, steps=2000, checkpoints=20,
-                   lrs=(0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0), seeds=5),
+    "smoke": Scale(
+        n_train=999,
+        n_test=2000,
+        width=128,
+        batch_size=16,
+        steps=600,
+        checkpoints=12,
+        lrs=(0.003, 0.03, 0.3, 3.0, 30.0),
+        seeds=3,
+    ),
+    "paper": Scale(
+        n_train=999,
+        n_test=10000,
+        width=256,
+        batch_size=16,
+        steps=2000,
+        checkpoints=20,
+        lrs=(0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0),
+        seeds=5,
+    ),
 }
 
 
 def config(scale: str) -> dict:
-    return {"experiment": EXPERIMENT, "version": VERSION, "scale": scale, "seed_offset": profile.seed_offset(),
-            **asdict(SCALES[scale])}
+    return {
+        "experiment": EXPERIMENT,
+        "version": VERSION,
+        "scale": scale,
+        "seed_offset": profile.seed_offset(),
+        **asdict(SCALES[scale]),
+    }
 
 
 def paper_results_stored() -> bool:
@@ -59,18 +81,31 @@ def load_data(s: Scale):
     test = load_mnist("test")
     if len(train) < s.n_train:
         raise ValueError(f"n_train={s.n_train} but only {len(train)} training images are available")
-    return (train.x[: s.n_train], train.y[: s.n_train], test.x[: s.n_test], test.y[: s.n_test],
-            f"{train.source}; first {s.n_train} used. Test: {test.source}; first {s.n_test} used.")
+    return (
+        train.x[: s.n_train],
+        train.y[: s.n_train],
+        test.x[: s.n_test],
+        test.y[: s.n_test],
+        f"{train.source}; first {s.n_train} used. Test: {test.source}; first {s.n_test} used.",
+    )
 
 
 def train_sweep(s: Scale, device=None) -> pd.DataFrame:
     """Every learning rate × seed as one ensemble; returns the engine's tidy table."""
     from ..models import two_layer
     from ..train import Data, grid, train
+
     x, y, x_test, y_test, _ = load_data(s)
     members = grid(lr=list(s.lrs), seed=[profile.seed(i) for i in range(s.seeds)], batch_size=s.batch_size)
-    result = train(two_layer(784, s.width, 10), Data(x, y, x_test, y_test), members, loss="cross_entropy",
-                   steps=s.steps, checkpoints=s.checkpoints, device=device)
+    result = train(
+        two_layer(784, s.width, 10),
+        Data(x, y, x_test, y_test),
+        members,
+        loss="cross_entropy",
+        steps=s.steps,
+        checkpoints=s.checkpoints,
+        device=device,
+    )
     return result.table
 
 
@@ -96,11 +131,19 @@ def final_rows(table: pd.DataFrame) -> pd.DataFrame:
 def summary(table: pd.DataFrame) -> pd.DataFrame:
     """Per learning rate: mean and spread of the final test error, how many seeds diverged."""
     final = final_rows(table)
-    return final.groupby("lr").agg(
-        test_error_mean=("test_error", "mean"), test_error_min=("test_error", "min"),
-        test_error_max=("test_error", "max"), train_loss_mean=("train_loss", "mean"),
-        rel_weight_change_mean=("rel_weight_change", "mean"),
-        diverged=("stop_reason", lambda r: int((r == "diverged").sum())), seeds=("seed", "count")).reset_index()
+    return (
+        final.groupby("lr")
+        .agg(
+            test_error_mean=("test_error", "mean"),
+            test_error_min=("test_error", "min"),
+            test_error_max=("test_error", "max"),
+            train_loss_mean=("train_loss", "mean"),
+            rel_weight_change_mean=("rel_weight_change", "mean"),
+            diverged=("stop_reason", lambda r: int((r == "diverged").sum())),
+            seeds=("seed", "count"),
+        )
+        .reset_index()
+    )
 
 
 def best_lr(table: pd.DataFrame) -> float:

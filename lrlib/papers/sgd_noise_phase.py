@@ -16,6 +16,7 @@ steps the training time, χ the depletion exponent of the perceptron data.
 
 The figures are drawn by ``sgd_noise_phase_figures``, which imports this module (never the reverse).
 """
+
 from __future__ import annotations
 
 import functools
@@ -39,45 +40,106 @@ VERSION = 1
 # The two scales, side by side. Units: dt and T are per SGD step; α dimensionless; P points.
 # --------------------------------------------------------------------------------------------------------------
 PERCEPTRON = {
-    "smoke": dict(chis=(1.0, 3.0), ds=(16,), Ps=(256, 512, 1024, 2048),
-                  dts=tuple(2.0 ** k for k in (-12, -8, -4, 0)),       # T = dt/2: Tα = 4 … 16384
-                  seeds=5, alpha=2.0 ** 15, batch_size=2, max_updates=10 ** 5),   # the authors' 5 seeds
+    "smoke": dict(
+        chis=(1.0, 3.0),
+        ds=(16,),
+        Ps=(256, 512, 1024, 2048),
+        dts=tuple(2.0**k for k in (-12, -8, -4, 0)),  # T = dt/2: Tα = 4 … 16384
+        seeds=5,
+        alpha=2.0**15,
+        batch_size=2,
+        max_updates=10**5,
+    ),  # the authors' 5 seeds
     # the authors' grid (README); χ = 0 only at d = 16 and P ≤ 2048: its small-T runs need ~10^5–10^6 effective
     # updates (P = 2048: ~7 CPU-minutes), growing about ×5 per doubling of P
-    "paper": dict(chis=(0.0, 1.0, 3.0), ds=(16, 32, 64, 128), Ps=(1024, 2048, 4096, 8192, 16384),
-                  dts=tuple(2.0 ** k for k in range(-15, 3)),            # 18 values, Tα = 0.5 … 65536
-                  seeds=5, alpha=2.0 ** 15, batch_size=2, max_updates=10 ** 6,
-                  chi0_max_P=2048, chi0_ds=(16,)),
+    "paper": dict(
+        chis=(0.0, 1.0, 3.0),
+        ds=(16, 32, 64, 128),
+        Ps=(1024, 2048, 4096, 8192, 16384),
+        dts=tuple(2.0**k for k in range(-15, 3)),  # 18 values, Tα = 0.5 … 65536
+        seeds=5,
+        alpha=2.0**15,
+        batch_size=2,
+        max_updates=10**6,
+        chi0_max_P=2048,
+        chi0_ds=(16,),
+    ),
 }
-PHASE = {   # test error over (α, T) at fixed P
+PHASE = {  # test error over (α, T) at fixed P
     # pool: the training sets of the seeds are drawn from this many points (the rest is the test set)
-    "smoke": dict(dataset="digits", P=512, pool=512, depth=3, width=64, activation="relu", batch_size=16,
-                  alphas=tuple(2.0 ** k for k in range(-7, 6, 2)),      # 7 values
-                  temps=tuple(2.0 ** k for k in range(-10, -2)),        # 8 values, T = dt/(B·h)
-                  seeds=2, max_steps=4000, check_every=25, dtype="float32", temps_per_entry=8),
+    "smoke": dict(
+        dataset="digits",
+        P=512,
+        pool=512,
+        depth=3,
+        width=64,
+        activation="relu",
+        batch_size=16,
+        alphas=tuple(2.0**k for k in range(-7, 6, 2)),  # 7 values
+        temps=tuple(2.0**k for k in range(-10, -2)),  # 8 values, T = dt/(B·h)
+        seeds=2,
+        max_steps=4000,
+        check_every=25,
+        dtype="float32",
+        temps_per_entry=8,
+    ),
     # the authors' MNIST diagram: GELU, L = 5, h = 128, α 2^-14…2^11, dt 2^-15…2^15 (T = dt/2048); 4 seeds, not 9
-    "paper": dict(dataset="mnist", P=1024, pool=2048, depth=5, width=128, activation="gelu", batch_size=16,
-                  alphas=tuple(2.0 ** k for k in range(-14, 12)),       # 26 values
-                  temps=tuple(2.0 ** k / (16 * 128) for k in range(-15, 16)),   # 31 values of dt
-                  seeds=4, max_steps=100_000, check_every=100, dtype="float32", temps_per_entry=1),
+    "paper": dict(
+        dataset="mnist",
+        P=1024,
+        pool=2048,
+        depth=5,
+        width=128,
+        activation="gelu",
+        batch_size=16,
+        alphas=tuple(2.0**k for k in range(-14, 12)),  # 26 values
+        temps=tuple(2.0**k / (16 * 128) for k in range(-15, 16)),  # 31 values of dt
+        seeds=4,
+        max_steps=100_000,
+        check_every=100,
+        dtype="float32",
+        temps_per_entry=1,
+    ),
 }
 # temps_per_entry: the T rows one stored entry holds. At paper scale one row (26 runs) per entry, so a CPU can
 # build the grid over several sittings: a capped row costs ~15 CPU-minutes, and an interruption loses one row.
-LAZY = {    # the lazy regime (α = 2^15) against T, one curve per P
-    "smoke": dict(dataset="digits", Ps=(256, 512, 1024), depth=3, width=64, activation="relu", batch_size=16,
-                  alpha=2.0 ** 15, temps=tuple(2.0 ** k for k in range(-12, -2)),   # 10 values
-                  seeds=2, max_steps=20_000, check_every=25, dtype="float32"),
+LAZY = {  # the lazy regime (α = 2^15) against T, one curve per P
+    "smoke": dict(
+        dataset="digits",
+        Ps=(256, 512, 1024),
+        depth=3,
+        width=64,
+        activation="relu",
+        batch_size=16,
+        alpha=2.0**15,
+        temps=tuple(2.0**k for k in range(-12, -2)),  # 10 values
+        seeds=2,
+        max_steps=20_000,
+        check_every=25,
+        dtype="float32",
+    ),
     # the authors' MNIST FC sweep: ReLU, L = 5, h = 128, T 2^-13…2^2; P up to what the data allows
-    "paper": dict(dataset="mnist", Ps=(1024, 2048, 4096, 8192, 16384), depth=5, width=128, activation="relu",
-                  batch_size=16, alpha=2.0 ** 15, temps=tuple(2.0 ** k for k in range(-13, 3)),   # 16 values
-                  seeds=5, max_steps=200_000, check_every=100, dtype="float32"),
+    "paper": dict(
+        dataset="mnist",
+        Ps=(1024, 2048, 4096, 8192, 16384),
+        depth=5,
+        width=128,
+        activation="relu",
+        batch_size=16,
+        alpha=2.0**15,
+        temps=tuple(2.0**k for k in range(-13, 3)),  # 16 values
+        seeds=5,
+        max_steps=200_000,
+        check_every=100,
+        dtype="float32",
+    ),
 }
 LAZY_CHECK_OFFSET = 100  # seeds 100..104: an independent repeat of the paper-scale lazy sweep
-MIN_TEST = 2048          # paper scale: keep at least this many test points when choosing the largest P offline
-PAPER_TEST = 32768       # the authors' test-set size (pte)
-NOISE_DOMINATED = 64     # perceptron runs with Tα ≥ this are in the noise-dominated regime (spec §6, S1–S3)
+MIN_TEST = 2048  # paper scale: keep at least this many test points when choosing the largest P offline
+PAPER_TEST = 32768  # the authors' test-set size (pte)
+NOISE_DOMINATED = 64  # perceptron runs with Tα ≥ this are in the noise-dominated regime (spec §6, S1–S3)
 LAZY_SMALL_CHANGE = 0.1  # fit T^δ P^γ on lazy-sweep points whose relative weight change is below this
-TC_RELATIVE = 0.2        # T_c(P): test error departs from its small-T plateau by more than 20 % (see tc_rule)
+TC_RELATIVE = 0.2  # T_c(P): test error departs from its small-T plateau by more than 20 % (see tc_rule)
 
 
 def _check_scale(scale: str) -> str:
@@ -110,9 +172,20 @@ def perceptron_groups(scale: str) -> list[tuple[float, int, int]]:
 def perceptron_config(scale: str, chi: float, d: int, P: int) -> dict:
     """The full configuration (store key) of one perceptron group."""
     cfg = PERCEPTRON[_check_scale(scale)]
-    return {"experiment": "ch5-perceptron", "version": VERSION, "scale": scale, "chi": float(chi), "d": int(d),
-            "P": int(P), "dts": list(cfg["dts"]), "seeds": seeds(cfg["seeds"]), "alpha": cfg["alpha"],
-            "batch_size": cfg["batch_size"], "max_updates": cfg["max_updates"], "test_error": "population"}
+    return {
+        "experiment": "ch5-perceptron",
+        "version": VERSION,
+        "scale": scale,
+        "chi": float(chi),
+        "d": int(d),
+        "P": int(P),
+        "dts": list(cfg["dts"]),
+        "seeds": seeds(cfg["seeds"]),
+        "alpha": cfg["alpha"],
+        "batch_size": cfg["batch_size"],
+        "max_updates": cfg["max_updates"],
+        "test_error": "population",
+    }
 
 
 def _chi_code(chi: float) -> int:
@@ -123,26 +196,48 @@ def perceptron_group(config: dict) -> pd.DataFrame:
     """Run one (χ, d, P) group: every dt × seed, vectorised, event-driven. One row per run."""
     chi, d, P = config["chi"], config["d"], config["P"]
     run_seeds, dts = config["seeds"], np.asarray(config["dts"], dtype=float)
-    xs, ys = zip(*(perceptron.depleted_sign_data(P, d, chi, np.random.default_rng([s, P, d, _chi_code(chi)]))
-                   for s in run_seeds))
+    xs, ys = zip(
+        *(perceptron.depleted_sign_data(P, d, chi, np.random.default_rng([s, P, d, _chi_code(chi)])) for s in run_seeds)
+    )
     dt = np.repeat(dts, len(run_seeds))
     which = np.tile(np.arange(len(run_seeds)), len(dts))
     keys = [perceptron.run_key(run_seeds[i], P, d, _chi_code(chi), 1) for i in which]
-    out = perceptron.simulate_events(np.stack(xs), np.stack(ys), dt, dataset=which, keys=keys,
-                                     alpha=config["alpha"], batch_size=config["batch_size"],
-                                     max_updates=config["max_updates"])
+    out = perceptron.simulate_events(
+        np.stack(xs),
+        np.stack(ys),
+        dt,
+        dataset=which,
+        keys=keys,
+        alpha=config["alpha"],
+        batch_size=config["batch_size"],
+        max_updates=config["max_updates"],
+    )
     u = out["u"]
     T = dt / config["batch_size"]
-    return pd.DataFrame({
-        "chi": chi, "d": d, "P": P, "seed": np.asarray(run_seeds)[which], "dt": dt, "T": T,
-        "T_alpha": T * config["alpha"], "steps": out["steps"], "t_star": dt * out["steps"],
-        "updates": out["updates"], "fitted": out["fitted"], "unfitted": out["unfitted"],
-        "u_par": u[:, 0], "u_perp": np.linalg.norm(u[:, 1:], axis=1),
-        "test_error": perceptron.population_error(u, chi)})
+    return pd.DataFrame(
+        {
+            "chi": chi,
+            "d": d,
+            "P": P,
+            "seed": np.asarray(run_seeds)[which],
+            "dt": dt,
+            "T": T,
+            "T_alpha": T * config["alpha"],
+            "steps": out["steps"],
+            "t_star": dt * out["steps"],
+            "updates": out["updates"],
+            "fitted": out["fitted"],
+            "unfitted": out["unfitted"],
+            "u_par": u[:, 0],
+            "u_perp": np.linalg.norm(u[:, 1:], axis=1),
+            "test_error": perceptron.population_error(u, chi),
+        }
+    )
 
 
-def perceptron_results(scale: str, store: Store, *, only_stored: bool = False,
-                       show_progress: bool = True) -> tuple[pd.DataFrame, dict[str, Entry], list]:
+def perceptron_results(
+    scale: str, store: Store, *, only_stored: bool = False, show_progress: bool = True
+) -> tuple[pd.DataFrame, dict[str, Entry], list]:
     """Every perceptron group of ``scale`` from ``store`` (computing the missing ones unless ``only_stored``).
 
     Returns the concatenated table, the entries by name (for provenance) and the groups that are missing.
@@ -181,6 +276,7 @@ def _timed_table(fn, config) -> dict:
 @dataclass
 class Fit:
     """A log-log slope with its standard error and the number of points."""
+
     slope: float
     stderr: float
     n: int
@@ -231,10 +327,13 @@ def perceptron_exponents(table: pd.DataFrame, *, d: int | None = None) -> pd.Dat
     t["tstar_over_T"] = t["t_star"] / t["T"]
     for chi, g in t.groupby("chi"):
         f = dict(chi=chi, gamma_theory=1 / (1 + chi), n_runs=len(g), n_P=g["P"].nunique())
-        for name, (x, y, by) in {"delta": ("T", "u_par", ["P", "d"]), "gamma": ("P", "u_par", ["T", "d"]),
-                                 "perp_slope_P": ("P", "perp_scaled", ["T", "d"]),
-                                 "b": ("P", "tstar_over_T", ["T", "d"]),
-                                 "t_slope_T": ("T", "t_star", ["P", "d"])}.items():
+        for name, (x, y, by) in {
+            "delta": ("T", "u_par", ["P", "d"]),
+            "gamma": ("P", "u_par", ["T", "d"]),
+            "perp_slope_P": ("P", "perp_scaled", ["T", "d"]),
+            "b": ("P", "tstar_over_T", ["T", "d"]),
+            "t_slope_T": ("T", "t_star", ["P", "d"]),
+        }.items():
             fit = loglog_slope(g, x, y, by)
             f[name], f[name + "_se"] = fit.slope, fit.stderr
         rows.append(f)
@@ -268,6 +367,7 @@ def perceptron_exponents_by_d(table: pd.DataFrame) -> pd.DataFrame:
 @dataclass
 class TaskData:
     """A binary task split once: a fixed test set and a pool the training sets are drawn from."""
+
     name: str
     source: str
     x_pool: torch.Tensor
@@ -295,6 +395,7 @@ def load_task(dataset: str, max_P: int) -> TaskData:
     standardised with their own global mean and standard deviation.
     """
     from ..data import load_digits, load_mnist, parity_labels
+
     if dataset == "digits":
         ds = load_digits()
         x = ds.x.double()
@@ -302,6 +403,7 @@ def load_task(dataset: str, max_P: int) -> TaskData:
         y, source = parity_labels(ds), ds.source
     elif dataset == "mnist":
         import warnings
+
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             train = load_mnist("train", allow_subset=True)
@@ -327,13 +429,15 @@ def available_Ps(dataset: str, Ps: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(P for P in Ps if P + MIN_TEST <= n)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def dataset_size(dataset: str) -> int:
     """How many points the union of the dataset's splits holds here (MNIST offline: 10,999)."""
     if dataset == "digits":
         return 1797
-    from ..data import load_mnist
     import warnings
+
+    from ..data import load_mnist
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return len(load_mnist("train", allow_subset=True)) + len(load_mnist("test"))
@@ -341,11 +445,13 @@ def dataset_size(dataset: str) -> int:
 
 def _mlp(cfg: dict, dim: int):
     from ..models import alpha_mlp
+
     return alpha_mlp(dim, cfg["depth"], cfg["width"], cfg["activation"], readout="1/h")
 
 
-def train_mlp(cfg: dict, task: TaskData, P: int, seed: int, alphas, temps, *, show_progress: bool = True,
-              desc: str = "MLP") -> tuple[pd.DataFrame, dict]:
+def train_mlp(
+    cfg: dict, task: TaskData, P: int, seed: int, alphas, temps, *, show_progress: bool = True, desc: str = "MLP"
+) -> tuple[pd.DataFrame, dict]:
     """Train every (α, T) member on one training set with the engine; return one row per member.
 
     ``dt = T·B·h`` (the engine's ``lr``). Rows carry ``status``: ``'fitted'`` (every training point has margin
@@ -353,6 +459,7 @@ def train_mlp(cfg: dict, task: TaskData, P: int, seed: int, alphas, temps, *, sh
     run's ``test_error`` is 1.
     """
     from ..train import Data, grid, train
+
     x, y = task.training_set(P, seed)
     data = Data(x, y, task.x_test, task.y_test)
     B, h = cfg["batch_size"], cfg["width"]
@@ -360,13 +467,25 @@ def train_mlp(cfg: dict, task: TaskData, P: int, seed: int, alphas, temps, *, sh
     members["lr"] = members["T"] * B * h
     members["P"] = P
     model = _mlp(cfg, x.shape[1])
-    res = train(model, data, members, loss="hinge", steps=cfg["max_steps"], fit_margin=1.0,
-                check_every=cfg["check_every"], dtype=getattr(torch, cfg["dtype"]), progress=show_progress,
-                desc=desc)
+    res = train(
+        model,
+        data,
+        members,
+        loss="hinge",
+        steps=cfg["max_steps"],
+        fit_margin=1.0,
+        check_every=cfg["check_every"],
+        dtype=getattr(torch, cfg["dtype"]),
+        progress=show_progress,
+        desc=desc,
+    )
     final = res.table[res.table["final"]].copy()
     out = classify(final)
-    stats = {"member_steps": int(final["stop_step"].sum()), "members": len(final),
-             "engine_wall_time_s": res.wall_time_s}
+    stats = {
+        "member_steps": int(final["stop_step"].sum()),
+        "members": len(final),
+        "engine_wall_time_s": res.wall_time_s,
+    }
     return out, stats
 
 
@@ -377,16 +496,26 @@ def classify(final: pd.DataFrame) -> pd.DataFrame:
     not finite (weights that overflowed while the output stayed finite, e.g. every ReLU dead); ``'unfitted'`` if
     it hit the step cap; otherwise ``'fitted'``. ``engine_test_error`` keeps the engine's own number.
     """
-    out = pd.DataFrame({
-        "alpha": final["alpha"].to_numpy(float), "T": final["T"].to_numpy(float),
-        "dt": final["lr"].to_numpy(float), "seed": final["seed"].to_numpy(int), "P": final["P"].to_numpy(int),
-        "steps": final["stop_step"].to_numpy(int), "stop_reason": final["stop_reason"].astype(str).to_numpy(),
-        "engine_test_error": final["test_error"].to_numpy(float),
-        "rel_weight_change": final["rel_weight_change"].to_numpy(float),
-        "train_unfitted": final["train_unfitted"].to_numpy(float)})
+    out = pd.DataFrame(
+        {
+            "alpha": final["alpha"].to_numpy(float),
+            "T": final["T"].to_numpy(float),
+            "dt": final["lr"].to_numpy(float),
+            "seed": final["seed"].to_numpy(int),
+            "P": final["P"].to_numpy(int),
+            "steps": final["stop_step"].to_numpy(int),
+            "stop_reason": final["stop_reason"].astype(str).to_numpy(),
+            "engine_test_error": final["test_error"].to_numpy(float),
+            "rel_weight_change": final["rel_weight_change"].to_numpy(float),
+            "train_unfitted": final["train_unfitted"].to_numpy(float),
+        }
+    )
     out["t_star"] = out["dt"] * out["steps"]
-    bad = (out["stop_reason"] == "diverged") | ~np.isfinite(out["rel_weight_change"]) \
+    bad = (
+        (out["stop_reason"] == "diverged")
+        | ~np.isfinite(out["rel_weight_change"])
         | ~np.isfinite(out["engine_test_error"])
+    )
     out["status"] = np.where(bad, "diverged", np.where(out["stop_reason"] == "fitted", "fitted", "unfitted"))
     out["test_error"] = np.where(bad, 1.0, out["engine_test_error"])
     return out
@@ -397,15 +526,25 @@ def phase_blocks(scale: str) -> list[tuple[float, ...]]:
     first: the unstable and fast-fitting rows are cheap, the small-T rows run into the step cap and cost most."""
     cfg = PHASE[_check_scale(scale)]
     temps, n = sorted(cfg["temps"]), cfg["temps_per_entry"]
-    return [tuple(temps[i:i + n]) for i in range(0, len(temps), n)][::-1]
+    return [tuple(temps[i : i + n]) for i in range(0, len(temps), n)][::-1]
 
 
 def phase_config(scale: str, seed: int, n_total: int, temps) -> dict:
     """The store key of one block of T rows (all α) for one seed."""
     cfg = _jsonable(PHASE[_check_scale(scale)])
     cfg.pop("temps_per_entry")
-    return {"experiment": "ch5-phase", "version": VERSION, "scale": scale, **cfg, "temps": [float(T) for T in temps],
-            "seed": seed, "n_total": n_total, "loss": "hinge/alpha", "readout": "1/h", "split_seed": 12345}
+    return {
+        "experiment": "ch5-phase",
+        "version": VERSION,
+        "scale": scale,
+        **cfg,
+        "temps": [float(T) for T in temps],
+        "seed": seed,
+        "n_total": n_total,
+        "loss": "hinge/alpha",
+        "readout": "1/h",
+        "split_seed": 12345,
+    }
 
 
 def lazy_Ps(scale: str) -> tuple[int, ...]:
@@ -418,8 +557,19 @@ def lazy_config(scale: str, P: int, seed: int, n_total: int, max_P: int) -> dict
     cfg = LAZY[_check_scale(scale)]
     c = _jsonable(cfg)
     c.pop("Ps")
-    return {"experiment": "ch5-lazy", "version": VERSION, "scale": scale, **c, "P": P, "seed": seed,
-            "n_total": n_total, "max_P": max_P, "loss": "hinge/alpha", "readout": "1/h", "split_seed": 12345}
+    return {
+        "experiment": "ch5-lazy",
+        "version": VERSION,
+        "scale": scale,
+        **c,
+        "P": P,
+        "seed": seed,
+        "n_total": n_total,
+        "max_P": max_P,
+        "loss": "hinge/alpha",
+        "readout": "1/h",
+        "split_seed": 12345,
+    }
 
 
 def _jsonable(cfg: dict) -> dict:
@@ -428,9 +578,16 @@ def _jsonable(cfg: dict) -> dict:
 
 def _mlp_entry(config: dict, task_fn, P: int, seed: int, alphas, temps, desc: str, show: bool) -> dict:
     start = time.perf_counter()
-    table, stats = train_mlp(PHASE[config["scale"]] if config["experiment"] == "ch5-phase"
-                             else LAZY[config["scale"]], task_fn(), P, seed, alphas, temps,
-                             show_progress=show, desc=desc)
+    table, stats = train_mlp(
+        PHASE[config["scale"]] if config["experiment"] == "ch5-phase" else LAZY[config["scale"]],
+        task_fn(),
+        P,
+        seed,
+        alphas,
+        temps,
+        show_progress=show,
+        desc=desc,
+    )
     wall = time.perf_counter() - start
     prov = _profile.provenance(wall, scale=config["scale"])
     prov.update(stats)
@@ -475,9 +632,20 @@ def phase_results(scale: str, store: Store, *, only_stored: bool = False, show_p
             config = phase_config(scale, seed, n_total, temps)
             entry = store.get(config)
             if entry is None and not only_stored:
-                entry = store.cached(config, lambda: _mlp_entry(config, task, cfg["P"], seed, cfg["alphas"], temps,
-                                                                f"phase T = {rows}, seed {seed}", show_progress),
-                                     shared=True)     # another process may be computing this row (one per core)
+                entry = store.cached(
+                    config,
+                    lambda: _mlp_entry(
+                        config,
+                        task,
+                        cfg["P"],
+                        seed,
+                        cfg["alphas"],
+                        temps,
+                        f"phase T = {rows}, seed {seed}",
+                        show_progress,
+                    ),
+                    shared=True,
+                )  # another process may be computing this row (one per core)
                 if entry is None:
                     elsewhere.append((seed, config))
                     continue
@@ -485,7 +653,7 @@ def phase_results(scale: str, store: Store, *, only_stored: bool = False, show_p
                 missing.append((temps, seed))
                 continue
             keep(seed, entry)
-        for seed, config in elsewhere:   # stored by another process meanwhile: the last to finish sees the whole block
+        for seed, config in elsewhere:  # stored by another process meanwhile: the last to finish sees the whole block
             entry = store.get(config)
             if entry is None:
                 missing.append((temps, seed))
@@ -498,12 +666,13 @@ def phase_results(scale: str, store: Store, *, only_stored: bool = False, show_p
         if capped_floor(done, scale) is not None:
             break
         if len(block) < cfg["seeds"] and elsewhere and (done["status"] == "unfitted").all():
-            break   # another process is finishing a block whose runs all hit the cap so far: it decides what is below
+            break  # another process is finishing a block whose runs all hit the cap so far: it decides what is below
     return (pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()), entries, missing
 
 
-def lazy_results(scale: str, store: Store, *, only_stored: bool = False, show_progress: bool = True,
-                 seed_offset: int | None = None):
+def lazy_results(
+    scale: str, store: Store, *, only_stored: bool = False, show_progress: bool = True, seed_offset: int | None = None
+):
     """The lazy-regime T sweep for every P the data allows: one entry per (P, seed).
 
     ``seed_offset`` replaces ``LRLIB_SEED`` for the seeds, e.g. :data:`LAZY_CHECK_OFFSET` for the independent
@@ -518,9 +687,12 @@ def lazy_results(scale: str, store: Store, *, only_stored: bool = False, show_pr
             config = lazy_config(scale, P, seed, n_total, max(Ps))
             entry = store.get(config)
             if entry is None and not only_stored:
-                entry = store.cached(config, lambda: _mlp_entry(config, task, P, seed, [cfg["alpha"]],
-                                                                cfg["temps"], f"lazy P={P} seed {seed}",
-                                                                show_progress))
+                entry = store.cached(
+                    config,
+                    lambda: _mlp_entry(
+                        config, task, P, seed, [cfg["alpha"]], cfg["temps"], f"lazy P={P} seed {seed}", show_progress
+                    ),
+                )
             if entry is None:
                 missing.append((P, seed))
                 continue
@@ -537,6 +709,7 @@ def _lazy_task(dataset: str, max_P: int):
         if "task" not in cache:
             cache["task"] = load_task(dataset, max_P)
         return cache["task"]
+
     return get
 
 
@@ -558,7 +731,7 @@ def part_stored(part: str) -> tuple[bool, int, int]:
     store = Store(default_store("paper").root, read_only=True)
     try:
         _, entries, missing = fn("paper", store, only_stored=True, show_progress=False)
-    except DataError:          # no data to even build the configurations: nothing can be stored
+    except DataError:  # no data to even build the configurations: nothing can be stored
         return False, 0, -1
     return bool(entries), len(entries), len(entries) + len(missing)
 
@@ -591,8 +764,7 @@ def load_part(run, part: str, *, show_progress: bool = True):
     scale = part_scale(run, part)
     store = part_store(run, scale)
     only_stored = scale == "paper" and _profile.results_mode() == "stored"
-    table, entries, missing = _results_fn(part)(scale, store, only_stored=only_stored,
-                                                show_progress=show_progress)
+    table, entries, missing = _results_fn(part)(scale, store, only_stored=only_stored, show_progress=show_progress)
     return scale, table, entries, missing
 
 
@@ -602,8 +774,10 @@ def describe_missing(part: str, missing: list) -> str:
         return "none"
     if part == "perceptron":
         pairs = sorted({(chi, d) for chi, d, _ in missing})
-        return "; ".join(f"χ = {chi:g}, d = {d}: P " + ", ".join(str(P) for c, dd, P in missing if (c, dd) == (chi, d))
-                         for chi, d in pairs)
+        return "; ".join(
+            f"χ = {chi:g}, d = {d}: P " + ", ".join(str(P) for c, dd, P in missing if (c, dd) == (chi, d))
+            for chi, d in pairs
+        )
     if part == "phase":
         seeds_missing: dict[float, list[int]] = {}
         for temps, seed in missing:
@@ -612,8 +786,10 @@ def describe_missing(part: str, missing: list) -> str:
         groups: dict[tuple[int, ...], list[float]] = {}
         for T, s in sorted(seeds_missing.items()):
             groups.setdefault(tuple(sorted(s)), []).append(T)
-        return "; ".join(f"seed{'s' if len(s) > 1 else ''} {', '.join(map(str, s))} at T = {_pow2(temps)}"
-                         for s, temps in groups.items())
+        return "; ".join(
+            f"seed{'s' if len(s) > 1 else ''} {', '.join(map(str, s))} at T = {_pow2(temps)}"
+            for s, temps in groups.items()
+        )
     return ", ".join(f"P = {P} seed {s}" for P, s in missing)
 
 
@@ -621,8 +797,15 @@ def scales_table(parts: dict) -> pd.DataFrame:
     """One row per part: its scale, how many stored entries it uses and what is missing."""
     rows = []
     for name, (scale, table, entries, missing) in parts.items():
-        rows.append({"part": name, "scale shown": scale, "entries": len(entries), "runs": len(table),
-                     "missing entries": len(missing) if missing else 0})
+        rows.append(
+            {
+                "part": name,
+                "scale shown": scale,
+                "entries": len(entries),
+                "runs": len(table),
+                "missing entries": len(missing) if missing else 0,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -647,7 +830,7 @@ def cell_table(table: pd.DataFrame, value: str, every: int = 3, scale: float = 1
     if every < 1:
         raise ValueError(f"every must be a positive integer, got {every!r}")
     m = cell_means(table, value)[2]
-    cols = m.columns[np.unique(np.r_[0:len(m.columns):every, len(m.columns) - 1])]
+    cols = m.columns[np.unique(np.r_[0 : len(m.columns) : every, len(m.columns) - 1])]
     out = (scale * m[cols]).iloc[::-1]
     out.index = [f"2^{math.log2(T):g}" for T in out.index]
     out.columns = [f"2^{math.log2(a):g}" for a in cols]
@@ -656,10 +839,11 @@ def cell_table(table: pd.DataFrame, value: str, every: int = 3, scale: float = 1
 
 def status_masks(table: pd.DataFrame, grid=None) -> tuple[np.ndarray, np.ndarray]:
     """Boolean [T, α] masks: some seed diverged; some seed hit the step cap without fitting."""
+
     def mask(status):
-        v = table.assign(v=table["status"] == status).pivot_table(index="T", columns="alpha", values="v",
-                                                                  aggfunc="max")
+        v = table.assign(v=table["status"] == status).pivot_table(index="T", columns="alpha", values="v", aggfunc="max")
         return _on_grid(v, grid).fillna(False).to_numpy(bool)
+
     return mask("diverged"), mask("unfitted")
 
 
@@ -689,9 +873,16 @@ def claim_s5(table: pd.DataFrame) -> dict:
     ratio = means["rel_weight_change"].iloc[-1] / means["rel_weight_change"].iloc[0]
     t = means["t_star"].to_numpy()
     slope = loglog_slope(col[col["T"].isin(temps)], "T", "t_star")
-    return {"alpha": float(col["alpha"].iloc[0]), "T_small": float(temps[0]), "T_large": float(temps[-1]),
-            "ratio": float(ratio), "t_star": t, "t_increasing": bool(np.all(np.diff(t) > 0)),
-            "t_star_slope": slope.slope, "t_star_slope_se": slope.stderr}
+    return {
+        "alpha": float(col["alpha"].iloc[0]),
+        "T_small": float(temps[0]),
+        "T_large": float(temps[-1]),
+        "ratio": float(ratio),
+        "t_star": t,
+        "t_increasing": bool(np.all(np.diff(t) > 0)),
+        "t_star_slope": slope.slope,
+        "t_star_slope_se": slope.stderr,
+    }
 
 
 def claim_s6(table: pd.DataFrame) -> dict:
@@ -710,20 +901,31 @@ def claim_s6(table: pd.DataFrame) -> dict:
             small = a
             ratios = {float(T): float(means[(a, T)] / means[(large, T)]) for T in common}
             break
-    return {"alpha_small": float(small), "alpha_large": float(large), "ratios": ratios,
-            "min_ratio": min(ratios.values()) if ratios else float("nan")}
+    return {
+        "alpha_small": float(small),
+        "alpha_large": float(large),
+        "ratios": ratios,
+        "min_ratio": min(ratios.values()) if ratios else float("nan"),
+    }
 
 
 def claim_s7(table: pd.DataFrame) -> dict:
     """S7: every diverged run is flagged and counted as error 1; also how many had a non-finite quantity and
     how many the engine itself scored below 1 (e.g. weights that overflowed while the output stayed finite)."""
     div = table[table["status"] == "diverged"]
-    return {"n_runs": len(table), "n_diverged": len(div), "n_error_one": int((div["test_error"] == 1.0).sum()),
-            "n_engine_below_one": int((div["engine_test_error"] < 1.0).sum()),
-            "n_nonfinite_unflagged": int(((~np.isfinite(table["rel_weight_change"])
-                                           | ~np.isfinite(table["engine_test_error"]))
-                                          & (table["status"] != "diverged")).sum()),
-            "n_zero_error_diverged": int((div["test_error"] == 0).sum())}
+    return {
+        "n_runs": len(table),
+        "n_diverged": len(div),
+        "n_error_one": int((div["test_error"] == 1.0).sum()),
+        "n_engine_below_one": int((div["engine_test_error"] < 1.0).sum()),
+        "n_nonfinite_unflagged": int(
+            (
+                (~np.isfinite(table["rel_weight_change"]) | ~np.isfinite(table["engine_test_error"]))
+                & (table["status"] != "diverged")
+            ).sum()
+        ),
+        "n_zero_error_diverged": int((div["test_error"] == 0).sum()),
+    }
 
 
 def lazy_summary(table: pd.DataFrame, tc: pd.DataFrame) -> pd.DataFrame:
@@ -739,11 +941,18 @@ def lazy_summary(table: pd.DataFrame, tc: pd.DataFrame) -> pd.DataFrame:
         diverged = stable.index[~stable.to_numpy()]
         smallest = g[g["T"] == g["T"].min()]
         plateau = float(tc.at[P, "plateau_error"])
-        rows.append({"P": P, "plateau_error": plateau, "T_c": float(tc.at[P, "T_c"]),
-                     "lowest_error": float(error.min()), "T_lowest": float(error.idxmin()),
-                     "change_vs_plateau": float(error.min() / plateau - 1),
-                     "steps_smallest_T": float(smallest["steps"].median()),
-                     "first_T_diverged": float(diverged.min()) if len(diverged) else float("nan")})
+        rows.append(
+            {
+                "P": P,
+                "plateau_error": plateau,
+                "T_c": float(tc.at[P, "T_c"]),
+                "lowest_error": float(error.min()),
+                "T_lowest": float(error.idxmin()),
+                "change_vs_plateau": float(error.min() / plateau - 1),
+                "steps_smallest_T": float(smallest["steps"].median()),
+                "first_T_diverged": float(diverged.min()) if len(diverged) else float("nan"),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -754,9 +963,17 @@ def lazy_fits(tables: dict[str, pd.DataFrame]) -> pd.DataFrame:
         tc, ex = tc_fit(table), lazy_exponents(table)
         row = {"seed set": name, "seeds": ", ".join(str(s) for s in sorted(table["seed"].unique()))}
         row.update({f"T_c(P={int(r.P)})": r.T_c for r in tc["tc"].itertuples()})
-        row.update({"a": tc["a"], "a_se": tc["a_se"], "delta": ex["delta"], "gamma": ex["gamma"],
-                    "gamma/delta": ex["gamma_over_delta"], "b": ex["b"],
-                    "|a - gamma/delta|": abs(tc["a"] - ex["gamma_over_delta"])})
+        row.update(
+            {
+                "a": tc["a"],
+                "a_se": tc["a_se"],
+                "delta": ex["delta"],
+                "gamma": ex["gamma"],
+                "gamma/delta": ex["gamma_over_delta"],
+                "b": ex["b"],
+                "|a - gamma/delta|": abs(tc["a"] - ex["gamma_over_delta"]),
+            }
+        )
         rows.append(row)
     return pd.DataFrame(rows).set_index("seed set")
 
@@ -779,7 +996,7 @@ def tc_rule(table: pd.DataFrame, n_plateau: int = 3, relative: float = TC_RELATI
             plateau = e.iloc[:n_plateau].mean()
             away = (e - plateau).abs() > relative * plateau
             away.iloc[:n_plateau] = False
-            persistent = away[::-1].cummin()[::-1]           # away here and at every larger T
+            persistent = away[::-1].cummin()[::-1]  # away here and at every larger T
             if persistent.any():
                 Tc = float(persistent.index[persistent.to_numpy()][0])
             rows.append({"P": P, "plateau_error": plateau, "T_c": Tc})
@@ -829,12 +1046,22 @@ def lazy_exponents(table: pd.DataFrame, small: float = LAZY_SMALL_CHANGE) -> dic
         coef, *_ = np.linalg.lstsq(X, yv, rcond=None)
         resid = yv - X @ coef
         cov = np.linalg.pinv(X.T @ X) * (resid @ resid) / max(len(yv) - 3, 1)
-        out.update(delta=float(coef[0]), delta_se=float(math.sqrt(cov[0, 0])), gamma=float(coef[1]),
-                   gamma_se=float(math.sqrt(cov[1, 1])), log_c=float(coef[2]))
+        out.update(
+            delta=float(coef[0]),
+            delta_se=float(math.sqrt(cov[0, 0])),
+            gamma=float(coef[1]),
+            gamma_se=float(math.sqrt(cov[1, 1])),
+            log_c=float(coef[2]),
+        )
         out["gamma_over_delta"] = out["gamma"] / out["delta"]
     else:
-        out.update(delta=float("nan"), delta_se=float("nan"), gamma=float("nan"), gamma_se=float("nan"),
-                   gamma_over_delta=float("nan"))
+        out.update(
+            delta=float("nan"),
+            delta_se=float("nan"),
+            gamma=float("nan"),
+            gamma_se=float("nan"),
+            gamma_over_delta=float("nan"),
+        )
     f = fitted.assign(tstar_over_T=fitted["t_star"] / fitted["T"])
     b = loglog_slope(f, "P", "tstar_over_T", "T")
     ts = loglog_slope(f, "T", "t_star", "P")
@@ -888,9 +1115,13 @@ def step_resolution(table: pd.DataFrame, alpha_min: float, temps: tuple[float, f
     stats = cells.groupby(["T", "alpha"])["test_error"].agg(["mean", "sem"])
     m = stats["mean"].unstack().to_numpy()
     sem = float(stats["sem"].median())
-    return {"step_T": float(np.nanmedian(np.abs(np.diff(m, axis=0)))),
-            "step_alpha": float(np.nanmedian(np.abs(np.diff(m, axis=1)))),
-            "sem": sem, "needed": 2 * math.sqrt(2) * sem, "n_cells": len(stats)}
+    return {
+        "step_T": float(np.nanmedian(np.abs(np.diff(m, axis=0)))),
+        "step_alpha": float(np.nanmedian(np.abs(np.diff(m, axis=1)))),
+        "sem": sem,
+        "needed": 2 * math.sqrt(2) * sem,
+        "n_cells": len(stats),
+    }
 
 
 # ==============================================================================================================
@@ -899,7 +1130,7 @@ def step_resolution(table: pd.DataFrame, alpha_min: float, temps: tuple[float, f
 def _pow2(values, count: bool = True) -> str:
     """``2^a…2^b (n)`` for a sorted list of powers of two (``2^a`` for one value)."""
     ks = [math.log2(v) for v in values]
-    fmt = lambda k: f"{k:g}" if abs(k - round(k)) < 1e-9 else f"{k:.2f}"   # noqa: E731
+    fmt = lambda k: f"{k:g}" if abs(k - round(k)) < 1e-9 else f"{k:.2f}"  # noqa: E731
     if len(ks) == 1:
         return f"2^{fmt(ks[0])}"
     return f"2^{fmt(ks[0])}…2^{fmt(ks[-1])}" + (f" ({len(ks)})" if count else "")
@@ -911,22 +1142,40 @@ def scales_overview() -> pd.DataFrame:
     for scale in ("smoke", "paper"):
         p, ph, lz = PERCEPTRON[scale], PHASE[scale], LAZY[scale]
         groups = perceptron_groups(scale)
-        rows.append({"scale": scale, "experiment": "perceptron",
-                     "grid": f"χ {list(p['chis'])}, d {list(p['ds'])}, P {list(p['Ps'])}, dt {_pow2(p['dts'])}"
-                             + (f"; χ = 0 only d = 16, P ≤ {p['chi0_max_P']}" if 'chi0_max_P' in p else ""),
-                     "seeds": p["seeds"], "runs": len(groups) * len(p["dts"]) * p["seeds"],
-                     "model / data": "α = 2^15, B = 2, event-driven SGD; population test error"})
-        rows.append({"scale": scale, "experiment": "(α, T) phase diagram",
-                     "grid": f"α {_pow2(ph['alphas'])}, T {_pow2(ph['temps'])}, P = {ph['P']}",
-                     "seeds": ph["seeds"], "runs": len(ph["alphas"]) * len(ph["temps"]) * ph["seeds"],
-                     "model / data": f"{ph['dataset']} parity; MLP L = {ph['depth']}, h = {ph['width']}, "
-                                     f"{ph['activation']}; B = {ph['batch_size']}; ≤ {ph['max_steps']:,} steps"})
-        rows.append({"scale": scale, "experiment": "lazy T sweep",
-                     "grid": f"α = 2^{math.log2(lz['alpha']):g}, T {_pow2(lz['temps'])}, P {list(lz['Ps'])}"
-                             + (" (those the data allows)" if scale == "paper" else ""),
-                     "seeds": lz["seeds"], "runs": len(lz["Ps"]) * len(lz["temps"]) * lz["seeds"],
-                     "model / data": f"{lz['dataset']} parity; MLP L = {lz['depth']}, h = {lz['width']}, "
-                                     f"{lz['activation']}; B = {lz['batch_size']}; ≤ {lz['max_steps']:,} steps"})
+        rows.append(
+            {
+                "scale": scale,
+                "experiment": "perceptron",
+                "grid": f"χ {list(p['chis'])}, d {list(p['ds'])}, P {list(p['Ps'])}, dt {_pow2(p['dts'])}"
+                + (f"; χ = 0 only d = 16, P ≤ {p['chi0_max_P']}" if "chi0_max_P" in p else ""),
+                "seeds": p["seeds"],
+                "runs": len(groups) * len(p["dts"]) * p["seeds"],
+                "model / data": "α = 2^15, B = 2, event-driven SGD; population test error",
+            }
+        )
+        rows.append(
+            {
+                "scale": scale,
+                "experiment": "(α, T) phase diagram",
+                "grid": f"α {_pow2(ph['alphas'])}, T {_pow2(ph['temps'])}, P = {ph['P']}",
+                "seeds": ph["seeds"],
+                "runs": len(ph["alphas"]) * len(ph["temps"]) * ph["seeds"],
+                "model / data": f"{ph['dataset']} parity; MLP L = {ph['depth']}, h = {ph['width']}, "
+                f"{ph['activation']}; B = {ph['batch_size']}; ≤ {ph['max_steps']:,} steps",
+            }
+        )
+        rows.append(
+            {
+                "scale": scale,
+                "experiment": "lazy T sweep",
+                "grid": f"α = 2^{math.log2(lz['alpha']):g}, T {_pow2(lz['temps'])}, P {list(lz['Ps'])}"
+                + (" (those the data allows)" if scale == "paper" else ""),
+                "seeds": lz["seeds"],
+                "runs": len(lz["Ps"]) * len(lz["temps"]) * lz["seeds"],
+                "model / data": f"{lz['dataset']} parity; MLP L = {lz['depth']}, h = {lz['width']}, "
+                f"{lz['activation']}; B = {lz['batch_size']}; ≤ {lz['max_steps']:,} steps",
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -936,6 +1185,7 @@ def main(argv: list[str] | None = None) -> None:
     ``LRLIB_PROFILE=paper python -m lrlib.papers.sgd_noise_phase phase lazy``
     """
     import argparse
+
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("parts", nargs="+", choices=PARTS)
     args = parser.parse_args(argv)
@@ -945,8 +1195,10 @@ def main(argv: list[str] | None = None) -> None:
     for part in args.parts:
         start = time.perf_counter()
         table, entries, missing = _results_fn(part)(scale, store)
-        print(f"{part} ({scale}): {len(entries)} entries, {len(table)} runs, {len(missing)} missing, "
-              f"{time.perf_counter() - start:.0f} s")
+        print(
+            f"{part} ({scale}): {len(entries)} entries, {len(table)} runs, {len(missing)} missing, "
+            f"{time.perf_counter() - start:.0f} s"
+        )
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ reference; a test compares the two laws.
 Random numbers come from a counter-based hash of (run key, update index, slot), so a run's result does not depend
 on which other runs share its vectorised batch.
 """
+
 from __future__ import annotations
 
 import math
@@ -27,8 +28,7 @@ import math
 import numpy as np
 from scipy.special import gammainc, gammaln, ndtr
 
-__all__ = ["depleted_sign_data", "simulate_events", "simulate_plain", "population_error", "sample_error",
-           "run_key"]
+__all__ = ["depleted_sign_data", "simulate_events", "simulate_plain", "population_error", "sample_error", "run_key"]
 
 _M1 = np.uint64(0x9E3779B97F4A7C15)
 _M2 = np.uint64(0xBF58476D1CE4E5B9)
@@ -56,7 +56,7 @@ def _uniform(keys: np.ndarray, counter: np.ndarray, slot: int) -> np.ndarray:
     with np.errstate(over="ignore"):
         z = keys + (counter.astype(np.uint64) * np.uint64(64) + np.uint64(slot) + np.uint64(1)) * _M1
         z = _mix(z)
-    return ((z >> np.uint64(11)).astype(np.float64) + 1.0) * 2.0 ** -53
+    return ((z >> np.uint64(11)).astype(np.float64) + 1.0) * 2.0**-53
 
 
 def depleted_sign_data(n: int, d: int, chi: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -117,9 +117,18 @@ def _check_common(x, dt, alpha, batch_size):
         raise ValueError(f"batch_size must be an integer in [1, P={x.shape[1]}], got {batch_size!r}")
 
 
-def simulate_events(x: np.ndarray, y: np.ndarray, dt, *, dataset: np.ndarray | None = None, keys=None,
-                    alpha: float = 2.0 ** 15, batch_size: int = 2, max_updates: int = 10 ** 6,
-                    max_steps: float = 1e15) -> dict[str, np.ndarray]:
+def simulate_events(
+    x: np.ndarray,
+    y: np.ndarray,
+    dt,
+    *,
+    dataset: np.ndarray | None = None,
+    keys=None,
+    alpha: float = 2.0**15,
+    batch_size: int = 2,
+    max_updates: int = 10**6,
+    max_steps: float = 1e15,
+) -> dict[str, np.ndarray]:
     """Event-driven SGD for R perceptron runs at once, each until every training point is fitted.
 
     Parameters
@@ -152,10 +161,11 @@ def simulate_events(x: np.ndarray, y: np.ndarray, dt, *, dataset: np.ndarray | N
     dataset = np.arange(R) if dataset is None else np.asarray(dataset, dtype=np.int64)
     if dataset.shape != (R,) or dataset.min() < 0 or dataset.max() >= S:
         raise ValueError(f"dataset must hold {R} indices in [0, {S}), got {dataset}")
-    keys = np.array([run_key(r) for r in range(R)], dtype=np.uint64) if keys is None \
-        else np.asarray(keys, dtype=np.uint64)
+    keys = (
+        np.array([run_key(r) for r in range(R)], dtype=np.uint64) if keys is None else np.asarray(keys, dtype=np.uint64)
+    )
     B, kappa = int(batch_size), 1.0 / alpha
-    z = y[:, :, None] * x / math.sqrt(d)                    # [S, P, d]: y x / sqrt(d), so margin = z·u
+    z = y[:, :, None] * x / math.sqrt(d)  # [S, P, d]: y x / sqrt(d), so margin = z·u
 
     u = np.zeros((R, d))
     steps = np.zeros(R)
@@ -167,10 +177,10 @@ def simulate_events(x: np.ndarray, y: np.ndarray, dt, *, dataset: np.ndarray | N
     active = np.arange(R)
     while active.size:
         margins = np.empty((active.size, P))
-        for s in np.unique(dataset[active]):                # one matmul per training set
+        for s in np.unique(dataset[active]):  # one matmul per training set
             rows = np.flatnonzero(dataset[active] == s)
             margins[rows] = u[active[rows]] @ z[s].T
-        unfit = margins < kappa                               # [Ra, P]
+        unfit = margins < kappa  # [Ra, P]
         m = unfit.sum(1)
         left[active] = m
         done = m == 0
@@ -184,8 +194,8 @@ def simulate_events(x: np.ndarray, y: np.ndarray, dt, *, dataset: np.ndarray | N
         # number k of unfitted points in the batch: hypergeometric, conditioned on k >= 1
         logp = _log_comb(m[:, None], ks[None, :]) + _log_comb(P - m[:, None], B - ks[None, :]) - log_total
         p = np.exp(logp)
-        q = np.minimum(p[:, 1:].sum(1), 1.0)                  # P(step is effective)
-        q = np.where(m >= P - B + 1, 1.0, q)                  # every batch holds an unfitted point
+        q = np.minimum(p[:, 1:].sum(1), 1.0)  # P(step is effective)
+        q = np.where(m >= P - B + 1, 1.0, q)  # every batch holds an unfitted point
         cdf = np.cumsum(p[:, 1:], axis=1) / np.maximum(q, 1e-300)[:, None]
         k = 1 + (cdf < _uniform(key, count, 0)[:, None] * cdf[:, -1:]).sum(1)
         k = np.minimum(k, B)
@@ -204,7 +214,7 @@ def simulate_events(x: np.ndarray, y: np.ndarray, dt, *, dataset: np.ndarray | N
             use = slot < k
             r = np.floor(_uniform(key, count, 2 + slot) * np.maximum(m - slot, 1)).astype(np.int64)
             r = np.minimum(r, np.maximum(m - slot - 1, 0))
-            for prev in np.sort(ranks[:, :slot], axis=1).T:   # skip ranks already taken (ascending)
+            for prev in np.sort(ranks[:, :slot], axis=1).T:  # skip ranks already taken (ascending)
                 r = r + ((prev >= 0) & (r >= prev))
             ranks[:, slot] = np.where(use, r, -1)
             idx = np.searchsorted(rank_pos, r + row * (P + 1), side="right") - row * P
@@ -219,8 +229,16 @@ def simulate_events(x: np.ndarray, y: np.ndarray, dt, *, dataset: np.ndarray | N
     return {"u": u, "steps": steps, "updates": updates, "fitted": fitted, "unfitted": left}
 
 
-def simulate_plain(x: np.ndarray, y: np.ndarray, dt, *, alpha: float = 2.0 ** 15, batch_size: int = 2,
-                   rng: np.random.Generator, max_steps: int = 10 ** 6) -> dict[str, np.ndarray]:
+def simulate_plain(
+    x: np.ndarray,
+    y: np.ndarray,
+    dt,
+    *,
+    alpha: float = 2.0**15,
+    batch_size: int = 2,
+    rng: np.random.Generator,
+    max_steps: int = 10**6,
+) -> dict[str, np.ndarray]:
     """Plain SGD, every step executed, for R runs on R training sets at once (the reference).
 
     Same model and stopping rule as :func:`simulate_events` (see the module docstring); ``x`` is [R, P, d].
@@ -243,8 +261,8 @@ def simulate_plain(x: np.ndarray, y: np.ndarray, dt, *, alpha: float = 2.0 ** 15
         fitted = (margins >= kappa).all(1)
         if fitted.all():
             break
-        batch = np.argsort(rng.random((R, P)), axis=1)[:, :B]          # B distinct indices per run
-        zb = z[rows, batch]                                            # [R, B, d]
+        batch = np.argsort(rng.random((R, P)), axis=1)[:, :B]  # B distinct indices per run
+        zb = z[rows, batch]  # [R, B, d]
         unfit_b = (margins[rows, batch] < kappa)[:, :, None]
         step = (dt / B)[:, None] * (zb * unfit_b).sum(1)
         u += np.where(fitted[:, None], 0.0, step)
@@ -275,9 +293,9 @@ def population_error(u: np.ndarray, chi: float, n_grid: int = 8001) -> np.ndarra
     with np.errstate(divide="ignore", invalid="ignore"):
         # a >= 0.05: integrate over ζ; F(ζ/a) is smooth on the ζ grid
         t = grid[None, :] / np.where(big, a, 1.0)[:, None]
-        err_big = (np.exp(-grid ** 2 / 2) / math.sqrt(2 * math.pi) * x1_cdf(t, chi)) @ trap
+        err_big = (np.exp(-(grid**2) / 2) / math.sqrt(2 * math.pi) * x1_cdf(t, chi)) @ trap
     # a < 0.05: integrate over r with density ∝ r^χ exp(−r²/2)
-    log_rho = chi * np.log(np.maximum(grid, 1e-300)) - grid ** 2 / 2
+    log_rho = chi * np.log(np.maximum(grid, 1e-300)) - grid**2 / 2
     rho = np.exp(log_rho - log_rho.max()) * ((grid > 0) if chi > 0 else 1.0) * trap
     rho /= rho.sum()
     err_small = ndtr(-np.where(big, 0.0, a)[:, None] * grid[None, :]) @ rho

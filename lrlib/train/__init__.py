@@ -90,6 +90,7 @@ member's results do not depend on its packing or device, up to floating-point su
 A diverged member stops updating at the step its loss became non-finite; its parameters may hold NaN after
 that step, and its rows report the non-finite state (errors count as errors).
 """
+
 from .data import Data
 from .losses import LOSSES
 from .members import grid

@@ -1,4 +1,5 @@
 """The data a training run uses: a training set and an optional test set, moved to the device once."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ class Data:
     >>> Data(torch.zeros(4, 2), torch.tensor([1, -1, 1, -1])).n
     4
     """
+
     x: Any
     y: Any
     x_test: Any = None
@@ -33,15 +35,18 @@ class Data:
     def __post_init__(self):
         self.x, self.y = _tensor(self.x), _tensor(self.y)
         if self.x.shape[0] != self.y.shape[0] or self.y.dim() != 1:
-            raise ValueError(f"x [N, ...] and y [N] must have the same N, got {tuple(self.x.shape)} and "
-                             f"{tuple(self.y.shape)}")
+            raise ValueError(
+                f"x [N, ...] and y [N] must have the same N, got {tuple(self.x.shape)} and {tuple(self.y.shape)}"
+            )
         if (self.x_test is None) != (self.y_test is None):
             raise ValueError("give both x_test and y_test, or neither")
         if self.x_test is not None:
             self.x_test, self.y_test = _tensor(self.x_test), _tensor(self.y_test)
             if self.x_test.shape[0] != self.y_test.shape[0] or self.x_test.shape[1:] != self.x.shape[1:]:
-                raise ValueError(f"x_test {tuple(self.x_test.shape)} and y_test {tuple(self.y_test.shape)} do "
-                                 f"not match each other or x {tuple(self.x.shape)}")
+                raise ValueError(
+                    f"x_test {tuple(self.x_test.shape)} and y_test {tuple(self.y_test.shape)} do "
+                    f"not match each other or x {tuple(self.x.shape)}"
+                )
 
     @property
     def n(self) -> int:
@@ -59,19 +64,21 @@ class Data:
             values = torch.unique(y.cpu())
             if loss in BINARY:
                 if not bool(((values == 1) | (values == -1)).all()):
-                    raise ValueError(f"{name} must hold labels ±1 for loss {loss!r}, got values "
-                                     f"{values[:6].tolist()}")
+                    raise ValueError(f"{name} must hold labels ±1 for loss {loss!r}, got values {values[:6].tolist()}")
                 if n_out != 1:
                     raise ValueError(f"loss {loss!r} needs a model with one output, this one has {n_out}")
             else:
                 if y.is_floating_point() and not bool((values == values.round()).all()):
-                    raise ValueError(f"{name} must hold class indices for loss 'cross_entropy', got "
-                                     f"{values[:6].tolist()}")
+                    raise ValueError(
+                        f"{name} must hold class indices for loss 'cross_entropy', got {values[:6].tolist()}"
+                    )
                 if bool((values < 0).any()) or bool((values >= n_out).any()):
-                    raise ValueError(f"{name} must hold class indices in [0, {n_out}) for loss 'cross_entropy', "
-                                     f"got values {values[:6].tolist()}")
+                    raise ValueError(
+                        f"{name} must hold class indices in [0, {n_out}) for loss 'cross_entropy', "
+                        f"got values {values[:6].tolist()}"
+                    )
 
-    def on(self, device, dtype: torch.dtype, loss: str) -> "Data":
+    def on(self, device, dtype: torch.dtype, loss: str) -> Data:
         """A copy on ``device``: inputs in ``dtype``; labels in ``dtype`` (binary) or int64 (classes)."""
         ydtype = torch.int64 if loss == "cross_entropy" else dtype
         conv = lambda v, dt: None if v is None else v.to(device=device, dtype=dt).contiguous()  # noqa: E731

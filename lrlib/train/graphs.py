@@ -5,6 +5,7 @@ Python and kernel-launch overhead; a CUDA graph removes that overhead. The step 
 the graph advances it, so the replayed steps draw the same minibatches and noise as eager steps.
 Opt-in (``train(..., cuda_graphs=True)``): measure with ``python -m lrlib.bench`` before relying on it.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -33,8 +34,8 @@ class StepGraphs:
 
     def _body(self) -> None:
         g = self.group
-        steps = self.t + self.offsets                                          # [length], on the device
-        idx = rng.batch_indices(g.h["seed"], steps, g.data.n, g.B, g.sampling, capturable=True)   # [K, L, B]
+        steps = self.t + self.offsets  # [length], on the device
+        idx = rng.batch_indices(g.h["seed"], steps, g.data.n, g.B, g.sampling, capturable=True)  # [K, L, B]
         for s in range(self.length):
             g.step(self.t, idx[:, s])
             self.t.add_(1)
@@ -56,14 +57,14 @@ class StepGraphs:
         side = torch.cuda.Stream(device=g.device)
         side.wait_stream(torch.cuda.current_stream(g.device))
         debug = torch.cuda.get_sync_debug_mode()
-        torch.cuda.set_sync_debug_mode("error")          # a hidden host sync raises here, before any capture began
+        torch.cuda.set_sync_debug_mode("error")  # a hidden host sync raises here, before any capture began
         try:
-            with torch.cuda.stream(side):                # warm-up: allocator pools, cuBLAS workspaces
+            with torch.cuda.stream(side):  # warm-up: allocator pools, cuBLAS workspaces
                 self._body()
         finally:
             torch.cuda.set_sync_debug_mode(debug)
         torch.cuda.current_stream(g.device).wait_stream(side)
-        for s, v in zip(state, saved):                  # undo the warm-up's steps
+        for s, v in zip(state, saved):  # undo the warm-up's steps
             s.copy_(v)
         graph = torch.cuda.CUDAGraph()
         try:
@@ -80,12 +81,14 @@ class StepGraphs:
         n = (t1 - t0) // self.length
         if n == 0:
             return t0
-        with _on(self.group.device):          # graphs capture and replay on the current CUDA device
+        with _on(self.group.device):  # graphs capture and replay on the current CUDA device
             if self.graph is None:
                 try:
                     self._capture()
-                except Exception as err:          # e.g. an operation that cannot be captured: run eagerly
-                    warnings.warn(f"CUDA graph capture failed, training eagerly instead: {err}", RuntimeWarning)
+                except Exception as err:  # e.g. an operation that cannot be captured: run eagerly
+                    warnings.warn(
+                        f"CUDA graph capture failed, training eagerly instead: {err}", RuntimeWarning, stacklevel=2
+                    )
                     self.graph = "failed"
             if self.graph == "failed":
                 return t0

@@ -4,10 +4,11 @@ State lives on the device as ``[K, ...]`` tensors. Steps run without host synchr
 the state only at sync points (checkpoints, fit checks, members' last steps), where stopped members are
 measured one last time and, once enough have stopped, dropped from the batch.
 """
+
 from __future__ import annotations
 
 import math
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -16,8 +17,8 @@ import torch
 from ..models.base import EnsembleModel, per_member
 from . import losses, rng
 from .data import Data
-from .measure import Checkpoint, data_metrics, outputs, user_metrics, weight_metrics
 from .graphs import StepGraphs
+from .measure import Checkpoint, data_metrics, outputs, user_metrics, weight_metrics
 from .members import hyper_tensors
 
 RUNNING, MAX_STEPS, FITTED, DIVERGED = 0, 1, 2, 3
@@ -31,29 +32,43 @@ DROP_FRACTION = 0.25
 class Group:
     """Train the members ``table`` (normalised member rows, index = member id) of one batched program."""
 
-    def __init__(self, model: EnsembleModel, data: Data, table: pd.DataFrame, *, loss: str, batch_size: int,
-                 sampling: str, dtype: torch.dtype, device: torch.device, fit_margin: float | None,
-                 measure: Mapping[str, Callable], record_batch_loss: bool, keep_params: bool,
-                 cuda_graphs: bool = False):
+    def __init__(
+        self,
+        model: EnsembleModel,
+        data: Data,
+        table: pd.DataFrame,
+        *,
+        loss: str,
+        batch_size: int,
+        sampling: str,
+        dtype: torch.dtype,
+        device: torch.device,
+        fit_margin: float | None,
+        measure: Mapping[str, Callable],
+        record_batch_loss: bool,
+        keep_params: bool,
+        cuda_graphs: bool = False,
+    ):
         self.model, self.data, self.table, self.loss = model, data, table, loss
         self.B, self.sampling, self.dtype, self.device = batch_size, sampling, dtype, device
         self.fit_margin, self.measure, self.record_batch_loss = fit_margin, measure, record_batch_loss
         self.keep_params = keep_params
-        self.ids = table.index.to_numpy()                            # member ids of the current slots
-        self.h = hyper_tensors(table, dtype, device)                 # [K] each
-        self.params = model.init(table["init_seed"].tolist(), dtype=dtype, device=device,
-                                 init_scale=table["init_scale"].to_numpy(np.float64))
+        self.ids = table.index.to_numpy()  # member ids of the current slots
+        self.h = hyper_tensors(table, dtype, device)  # [K] each
+        self.params = model.init(
+            table["init_seed"].tolist(), dtype=dtype, device=device, init_scale=table["init_scale"].to_numpy(np.float64)
+        )
         self.params0 = {n: p.clone() for n, p in self.params.items()}
         self.momentum = bool((table["momentum"] > 0).any())
         self.grad_noise = bool((table["grad_noise"] > 0).any())
         self.weight_decay = bool((table["weight_decay"] > 0).any())
         self.preact_noise = bool((table["preact_noise"] > 0).any())
         self.lr_anneal = bool(table["lr_anneal_step"].notna().any())
-        self.fused = not (self.momentum or self.grad_noise)          # update inside the backward pass
+        self.fused = not (self.momentum or self.grad_noise)  # update inside the backward pass
         self.buffers = None if self.fused else {n: torch.zeros_like(p) for n, p in self.params.items()}
         self.scale_output = model.centered or bool((table["alpha"] != 1).any())
         self.f0_train = self.f0_test = None
-        if model.centered:                                           # F(w0, x) once per data point
+        if model.centered:  # F(w0, x) once per data point
             self.f0_train = outputs(model, self.params0, data.x)
             self.f0_test = outputs(model, self.params0, data.x_test) if data.has_test else None
         K = len(table)
@@ -61,7 +76,7 @@ class Group:
         self.stop_step = torch.full((K,), -1, dtype=torch.int64, device=device)
         self.reason = torch.zeros(K, dtype=torch.int8, device=device)
         self.running_host = np.ones(K, dtype=bool)
-        self.stops: dict[int, tuple[int, str]] = {}                  # member id -> (stop step, reason)
+        self.stops: dict[int, tuple[int, str]] = {}  # member id -> (stop step, reason)
         self.rows: list[pd.DataFrame] = []
         self.final_params: dict[int, dict[str, torch.Tensor]] = {}
         self.batch_loss: dict[int, np.ndarray] = {}
@@ -79,7 +94,7 @@ class Group:
         ``t`` is an int, or a 0-dim device tensor when the step is captured in a CUDA graph; the state
         (parameters, buffers, running, stop step, reason) is updated in place."""
         model, h, p = self.model, self.h, self.params
-        x, y = self.data.x[idx], self.data.y[idx]                                # [K, B, ...], [K, B]
+        x, y = self.data.x[idx], self.data.y[idx]  # [K, B, ...], [K, B]
         noise = None
         if self.preact_noise:
             sigma = h["preact_noise"] * self._factor(t, "preact_noise_anneal_step", "preact_noise_anneal_factor")
@@ -92,15 +107,18 @@ class Group:
         F, cache = model.forward_train(p, x, noise)
         if self.scale_output:
             if self.f0_train is not None:
-                F = F - (torch.gather(self.f0_train, 1, idx) if F.dim() == 2 else
-                         torch.gather(self.f0_train, 1, idx.unsqueeze(-1).expand(-1, -1, F.shape[-1])))
+                F = F - (
+                    torch.gather(self.f0_train, 1, idx)
+                    if F.dim() == 2
+                    else torch.gather(self.f0_train, 1, idx.unsqueeze(-1).expand(-1, -1, F.shape[-1]))
+                )
             alpha = per_member(h["alpha"], F)
             loss, dF = losses.mean_and_grad(self.loss, alpha * F, y, h["alpha"])
             dF = dF * alpha
         else:
             loss, dF = losses.mean_and_grad(self.loss, F, y, h["alpha"])
         recorded = torch.where(self.running, loss, math.nan) if self.record_batch_loss else None
-        bad = torch.isnan(loss - loss).logical_and_(self.running)                  # non-finite: diverged now
+        bad = torch.isnan(loss - loss).logical_and_(self.running)  # non-finite: diverged now
         # where, not masked_fill_: CUDA's masked_fill_ with a tensor t (the captured step counter) calls .item()
         self.stop_step.copy_(torch.where(bad, t, self.stop_step))
         self.reason.masked_fill_(bad, DIVERGED)
@@ -134,7 +152,7 @@ class Group:
         for c0 in range(t0, t1, chunk):
             c1 = min(t1, c0 + chunk)
             steps = torch.arange(c0, c1, device=self.device)
-            idx = rng.batch_indices(self.h["seed"], steps, N, self.B, self.sampling)     # [K, S, B]
+            idx = rng.batch_indices(self.h["seed"], steps, N, self.B, self.sampling)  # [K, S, B]
             recorded = [self.step(t, idx[:, s]) for s, t in enumerate(range(c0, c1))]
             if self.record_batch_loss:
                 block = torch.stack(recorded, 1).cpu().numpy()
@@ -151,7 +169,7 @@ class Group:
         at_max = running & (self.steps_host <= t)
         running = running & ~at_max
         stop_step[at_max], reason[at_max] = t, MAX_STEPS
-        newly = self.running_host & ~running                                    # stopped since the last sync
+        newly = self.running_host & ~running  # stopped since the last sync
         want = newly | (running if (check or checkpoint) else np.zeros_like(running))
         slots = np.flatnonzero(want)
         if len(slots):
@@ -171,7 +189,7 @@ class Group:
                 self._rows(final_slots, f_train[[pos[s] for s in final_slots]], stop_step[final_slots], t, True)
                 for s in final_slots:
                     self.stops[int(self.ids[s])] = (int(stop_step[s]), REASONS[int(reason[s])])
-                if self.keep_params:                                       # one copy per tensor, not per member
+                if self.keep_params:  # one copy per tensor, not per member
                     sel_final = torch.as_tensor(final_slots, device=self.device)
                     host = {n: p[sel_final].cpu() for n, p in self.params.items()}
                     for i, s in enumerate(final_slots):
@@ -180,7 +198,7 @@ class Group:
                 keep = np.flatnonzero(running)
                 self._rows(keep, f_train[[pos[s] for s in keep]], np.full(len(keep), t), t, False)
         self.running_host = running
-        self.running.copy_(torch.as_tensor(running))             # in place: a captured graph holds these
+        self.running.copy_(torch.as_tensor(running))  # in place: a captured graph holds these
         self.stop_step.copy_(torch.as_tensor(stop_step))
         self.reason.copy_(torch.as_tensor(reason))
         stopped = (~running).sum()
@@ -211,24 +229,37 @@ class Group:
         out.update({k: v.detach().to("cpu", torch.float64).numpy() for k, v in cols.items()})
         if self.measure:
             members = self.table.loc[self.ids[slots]].reset_index(names="member")
-            ctx = Checkpoint(step=t, final=final, members=members, params=params, params0=params0,
-                             model=self.model, data=self.data, alpha=alpha, train_output=f_train,
-                             test_output=f_test)
+            ctx = Checkpoint(
+                step=t,
+                final=final,
+                members=members,
+                params=params,
+                params0=params0,
+                model=self.model,
+                data=self.data,
+                alpha=alpha,
+                train_output=f_train,
+                test_output=f_test,
+            )
             out.update(user_metrics(self.measure, params, ctx))
         self.rows.append(pd.DataFrame(out))
 
     def _keep(self, slots: np.ndarray) -> None:
         """Drop every slot not in ``slots`` from the batch."""
         sel = torch.as_tensor(slots, dtype=torch.int64, device=self.device)
-        take = lambda d: None if d is None else {n: v[sel] for n, v in d.items()}   # noqa: E731
-        self.params, self.params0, self.buffers, self.h = (take(self.params), take(self.params0),
-                                                           take(self.buffers), take(self.h))
+        take = lambda d: None if d is None else {n: v[sel] for n, v in d.items()}  # noqa: E731
+        self.params, self.params0, self.buffers, self.h = (
+            take(self.params),
+            take(self.params0),
+            take(self.buffers),
+            take(self.h),
+        )
         self.f0_train = None if self.f0_train is None else self.f0_train[sel]
         self.f0_test = None if self.f0_test is None else self.f0_test[sel]
         self.running, self.stop_step, self.reason = self.running[sel], self.stop_step[sel], self.reason[sel]
         self.ids, self.running_host, self.steps_host = self.ids[slots], self.running_host[slots], self.steps_host[slots]
         if self.graphs is not None:
-            self.graphs.reset()                                   # the captured tensors are gone
+            self.graphs.reset()  # the captured tensors are gone
 
     # ---- the whole run ----------------------------------------------------------------------------------
     def run(self, checkpoints: set[int] | int, check_every: int, on_progress: Callable[[int], None]) -> None:
@@ -243,8 +274,11 @@ class Group:
             if not self.running_host.any():
                 break
             nxt = [int(self.steps_host[self.running_host].min())]
-            nxt.append((t // checkpoints + 1) * checkpoints if isinstance(checkpoints, int)
-                       else min([c for c in checkpoints if c > t], default=nxt[0]))
+            nxt.append(
+                (t // checkpoints + 1) * checkpoints
+                if isinstance(checkpoints, int)
+                else min([c for c in checkpoints if c > t], default=nxt[0])
+            )
             if self.fit_margin is not None:
                 nxt.append((t // check_every + 1) * check_every)
             t_next = min(nxt)

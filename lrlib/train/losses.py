@@ -3,6 +3,7 @@
 Binary losses take f [K, B] and labels y ∈ {−1, +1}; ``cross_entropy`` takes f [K, B, C] and class indices.
 ``alpha`` is the member's α ([K]); only ``hinge`` uses it (the 1/α of chapter 5's hinge(α·o)/α).
 """
+
 from __future__ import annotations
 
 import torch

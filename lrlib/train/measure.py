@@ -1,8 +1,10 @@
 """Measurements at checkpoints: outputs on whole data sets, losses, errors, margins, weight norms."""
+
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,7 +25,7 @@ def outputs(model: EnsembleModel, params: Params, x: torch.Tensor) -> torch.Tens
     budget = EVAL_BUDGET.get(x.device.type, EVAL_BUDGET["cpu"])
     chunk = max(1, budget // max(1, K * model.activation_size))
     with torch.no_grad():
-        parts = [model.forward(params, x[i:i + chunk]) for i in range(0, x.shape[0], chunk)]
+        parts = [model.forward(params, x[i : i + chunk]) for i in range(0, x.shape[0], chunk)]
     return torch.cat(parts, dim=1)
 
 
@@ -37,6 +39,7 @@ class Checkpoint:
     f on the training/test set ([k, N] or [k, N, C]; None without a test set); ``output(x)``: f on any other
     inputs x [n, ...] (α·(F(w) − F(w0)) for centred models).
     """
+
     step: int
     final: bool
     members: pd.DataFrame
@@ -59,15 +62,19 @@ class Checkpoint:
         return f * self.alpha.view(-1, *([1] * (f.dim() - 1)))
 
 
-def data_metrics(prefix: str, loss: str, f: torch.Tensor, y: torch.Tensor, alpha: torch.Tensor,
-                 fit_margin: float | None) -> dict[str, torch.Tensor]:
+def data_metrics(
+    prefix: str, loss: str, f: torch.Tensor, y: torch.Tensor, alpha: torch.Tensor, fit_margin: float | None
+) -> dict[str, torch.Tensor]:
     """Mean loss, error (a non-finite output is an error), accuracy, minimum margin, unfitted count: [k] each."""
     yk = y.unsqueeze(0).expand(f.shape[0], *y.shape)
     m = losses.margins(loss, f, yk)
     error = (~(m > 0)).to(f.dtype).mean(1)
-    out = {f"{prefix}_loss": losses.per_example(loss, f, yk, alpha).mean(1),
-           f"{prefix}_error": error, f"{prefix}_accuracy": 1 - error,
-           f"{prefix}_min_margin": m.amin(1)}
+    out = {
+        f"{prefix}_loss": losses.per_example(loss, f, yk, alpha).mean(1),
+        f"{prefix}_error": error,
+        f"{prefix}_accuracy": 1 - error,
+        f"{prefix}_min_margin": m.amin(1),
+    }
     if fit_margin is not None:
         out[f"{prefix}_unfitted"] = (~(m >= fit_margin)).sum(1).to(f.dtype)
     return out
@@ -101,7 +108,8 @@ def user_metrics(measure: Mapping[str, Callable], params: Params, ctx: Checkpoin
             column = name if key is None else f"{name}.{key}"
             v = v.detach().to("cpu", torch.float64).numpy() if isinstance(v, torch.Tensor) else np.asarray(v)
             if v.shape != (k,):
-                raise ValueError(f"measurement {column!r} must return one number per member, shape ({k},), "
-                                 f"got shape {v.shape}")
+                raise ValueError(
+                    f"measurement {column!r} must return one number per member, shape ({k},), got shape {v.shape}"
+                )
             out[column] = v
     return out

@@ -4,11 +4,13 @@ Each hyperparameter becomes a ``[K]`` tensor of its group (see :func:`hyper_tens
 one line naming the column, the value, what is allowed and the member, e.g.
 ``ValueError: lr must be finite and >= 0, got -0.1 (member 3)``.
 """
+
 from __future__ import annotations
 
 import itertools
 import math
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -83,7 +85,7 @@ def _check(column: str, kind: str, value: Any, member: Any, n_train: int | None)
             _fail(column, value, "an integer >= 0 (or None for never)", member)
         return int(x)
     if kind == "seed":
-        if x is None or x != int(x) or not (0 <= x < 2 ** 32):
+        if x is None or x != int(x) or not (0 <= x < 2**32):
             _fail(column, value, "an integer in [0, 2**32)", member)
         return int(x)
     if kind == "count":
@@ -98,9 +100,11 @@ def _check(column: str, kind: str, value: Any, member: Any, n_train: int | None)
 def normalize(members: Any, *, loss: str | None, steps: int | None, data_sizes: Mapping[Any, int]) -> pd.DataFrame:
     """Fill defaults and validate every member; return a table with every column of :data:`COLUMNS` plus
     ``loss``, ``steps``, ``sampling``, ``data`` and any extra columns, indexed 0..K−1 (``member``)."""
-    table = members.copy() if isinstance(members, pd.DataFrame) else pd.DataFrame(list(members)
-                                                                                    if not isinstance(members, Mapping)
-                                                                                    else members)
+    table = (
+        members.copy()
+        if isinstance(members, pd.DataFrame)
+        else pd.DataFrame(list(members) if not isinstance(members, Mapping) else members)
+    )
     if len(table) == 0:
         raise ValueError("members is empty: give at least one member (a row with lr, batch_size, seed)")
     table = table.reset_index(drop=True)
@@ -116,8 +120,10 @@ def normalize(members: Any, *, loss: str | None, steps: int | None, data_sizes: 
             table[name] = default
     if "data" not in table.columns:
         if len(data_sizes) != 1:
-            raise ValueError(f"data is a dict of {len(data_sizes)} sets: give members a 'data' column naming one "
-                             f"of {sorted(map(str, data_sizes))}")
+            raise ValueError(
+                f"data is a dict of {len(data_sizes)} sets: give members a 'data' column naming one "
+                f"of {sorted(map(str, data_sizes))}"
+            )
         table["data"] = next(iter(data_sizes))
     if "init_seed" not in table.columns:
         table["init_seed"] = table["seed"]

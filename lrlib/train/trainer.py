@@ -1,10 +1,12 @@
 """``train``: validate, split the members into batched programs, run them, gather one tidy table."""
+
 from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,6 +33,7 @@ class Result:
     ``batch_loss``: every step's batch loss, ``[members, max steps]``, NaN after a member stopped
     (``record_batch_loss=True``); ``wall_time_s``: seconds spent.
     """
+
     table: pd.DataFrame
     members: pd.DataFrame
     params: dict[str, torch.Tensor] | None
@@ -53,12 +56,25 @@ def _validate_options(steps, checkpoints, fit_margin, check_every):
     return out
 
 
-def train(model: EnsembleModel, data: Data | Mapping[Any, Data], members: Any, *, loss: str | None = None,
-          steps: int | None = None, checkpoints: int | Iterable[int] | None = None,
-          measure: Mapping[str, Callable] | None = None, fit_margin: float | None = None, check_every: int = 100,
-          dtype: torch.dtype = torch.float32, device: Any = None, record_batch_loss: bool = False,
-          keep_params: bool = False, cuda_graphs: bool = False, progress: bool = True,
-          desc: str = "train") -> Result:
+def train(
+    model: EnsembleModel,
+    data: Data | Mapping[Any, Data],
+    members: Any,
+    *,
+    loss: str | None = None,
+    steps: int | None = None,
+    checkpoints: int | Iterable[int] | None = None,
+    measure: Mapping[str, Callable] | None = None,
+    fit_margin: float | None = None,
+    check_every: int = 100,
+    dtype: torch.dtype = torch.float32,
+    device: Any = None,
+    record_batch_loss: bool = False,
+    keep_params: bool = False,
+    cuda_graphs: bool = False,
+    progress: bool = True,
+    desc: str = "train",
+) -> Result:
     """Train every member of ``members`` with (minibatch, momentum, noisy, annealed) SGD as batched programs.
 
     Parameters
@@ -103,8 +119,9 @@ def train(model: EnsembleModel, data: Data | Mapping[Any, Data], members: Any, *
         if not isinstance(d, Data):
             raise TypeError(f"data must be a Data (or a dict of them), got {type(d).__name__} for {key!r}")
         if tuple(d.x.shape[1:]) != tuple(model.input_shape):
-            raise ValueError(f"data {key!r} has inputs of shape {tuple(d.x.shape[1:])}, the model takes "
-                             f"{tuple(model.input_shape)}")
+            raise ValueError(
+                f"data {key!r} has inputs of shape {tuple(d.x.shape[1:])}, the model takes {tuple(model.input_shape)}"
+            )
     checkpoints = _validate_options(steps, checkpoints, fit_margin, check_every)
     if fit_margin is not None and not np.isfinite(fit_margin):
         raise ValueError(f"fit_margin must be a finite number or None, got {fit_margin!r}")
@@ -119,27 +136,43 @@ def train(model: EnsembleModel, data: Data | Mapping[Any, Data], members: Any, *
     table = normalize(members, loss=loss, steps=steps, data_sizes={k: d.n for k, d in datasets.items()})
     if (table["preact_noise"] > 0).any() and model.hidden_layers == 0:
         k = int(np.flatnonzero(table["preact_noise"].to_numpy() > 0)[0])
-        raise ValueError(f"preact_noise must be 0 for {model!r}, which has no hidden pre-activations, got "
-                         f"{table.at[k, 'preact_noise']} (member {k})")
+        raise ValueError(
+            f"preact_noise must be 0 for {model!r}, which has no hidden pre-activations, got "
+            f"{table.at[k, 'preact_noise']} (member {k})"
+        )
     for key, d in datasets.items():
         for name in table.loc[table["data"] == key, "loss"].unique():
             d.check_labels(name, model.n_out)
     dev = torch.device(device) if device is not None else _profile.device()
     if dev.type == "cuda" and dtype == torch.float32 and _profile.tf32_matmuls():
-        warnings.warn("float32 matrix products on CUDA use TF32 (about 3 significant digits): centred models at "
-                      "large alpha lose their zero initial output and results differ from float32 ones; "
-                      "set torch.backends.cuda.matmul.fp32_precision = 'ieee' for the book's numbers",
-                      RuntimeWarning, stacklevel=2)
+        warnings.warn(
+            "float32 matrix products on CUDA use TF32 (about 3 significant digits): centred models at "
+            "large alpha lose their zero initial output and results differ from float32 ones; "
+            "set torch.backends.cuda.matmul.fp32_precision = 'ieee' for the book's numbers",
+            RuntimeWarning,
+            stacklevel=2,
+        )
 
     groups = list(table.groupby(list(GROUP_BY), sort=False, dropna=False))
     bar = _progress(total=int(table["steps"].sum()), desc=desc, unit="step", leave=False) if progress else None
     results = []
     try:
         for (data_key, batch_size, loss_name, sampling), rows in groups:
-            group = Group(model, datasets[data_key].on(dev, dtype, loss_name), rows, loss=loss_name,
-                          batch_size=int(batch_size), sampling=sampling, dtype=dtype, device=dev,
-                          fit_margin=fit_margin, measure=measure, record_batch_loss=record_batch_loss,
-                          keep_params=keep_params, cuda_graphs=cuda_graphs)
+            group = Group(
+                model,
+                datasets[data_key].on(dev, dtype, loss_name),
+                rows,
+                loss=loss_name,
+                batch_size=int(batch_size),
+                sampling=sampling,
+                dtype=dtype,
+                device=dev,
+                fit_margin=fit_margin,
+                measure=measure,
+                record_batch_loss=record_batch_loss,
+                keep_params=keep_params,
+                cuda_graphs=cuda_graphs,
+            )
             group.run(checkpoints, int(check_every), (bar.update if bar is not None else (lambda n: None)))
             results.append(group)
     finally:
@@ -148,8 +181,9 @@ def train(model: EnsembleModel, data: Data | Mapping[Any, Data], members: Any, *
     return _assemble(table, results, keep_params, record_batch_loss, time.perf_counter() - start)
 
 
-def _assemble(table: pd.DataFrame, groups: list[Group], keep_params: bool, record_batch_loss: bool,
-              wall: float) -> Result:
+def _assemble(
+    table: pd.DataFrame, groups: list[Group], keep_params: bool, record_batch_loss: bool, wall: float
+) -> Result:
     rows = pd.concat([r for g in groups for r in g.rows], ignore_index=True)
     stops = {m: s for g in groups for m, s in g.stops.items()}
     rows["stop_step"] = rows["member"].map(lambda m: stops[m][0]).astype(np.int64)
@@ -171,5 +205,5 @@ def _assemble(table: pd.DataFrame, groups: list[Group], keep_params: bool, recor
         for g in groups:
             for m, blocks in g.batch_loss.items():
                 for c0, block in blocks:
-                    batch_loss[m, c0:c0 + len(block)] = block
+                    batch_loss[m, c0 : c0 + len(block)] = block
     return Result(table=out, members=members, params=params, batch_loss=batch_loss, wall_time_s=wall)
