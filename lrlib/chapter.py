@@ -78,14 +78,15 @@ class ChapterRun:
 def start(chapter) -> ChapterRun:
     """Resolve the scale of each of the chapter's parts and prepare device, threads and plot style.
 
-    ``chapter`` is a chapter package (``TITLE`` and ``PARTS``, see :mod:`lrlib.papers`). In the book build a part
+    ``chapter`` is a chapter package (``TITLE`` and ``PARTS``, see :mod:`lrlib.papers`), or the title of a page
+    that stores no results. In the book build a part
     shows the paper scale where its results are stored (:func:`lrlib.experiment.part_scale`); a page that shows
     some parts at paper scale and others at smoke scale says so at its top.
     """
     from . import experiment
 
     requested = profile.profile()
-    parts = tuple(chapter.PARTS)
+    title, parts = (chapter, ()) if isinstance(chapter, str) else (chapter.TITLE, tuple(chapter.PARTS))
     titles = {p.name: p.title for p in parts}
     part_scales = {p.name: experiment.part_scale(p, requested) for p in parts}
     scales = set(part_scales.values())
@@ -124,7 +125,7 @@ def start(chapter) -> ChapterRun:
     profile.configure_threads()
     plots.use_book_style()
     return ChapterRun(
-        title=chapter.TITLE,
+        title=title,
         scale=scale,
         requested_scale=requested,
         device=profile.device(),

@@ -19,3 +19,40 @@ def shared_data(monkeypatch):
     monkeypatch.setenv("LRLIB_DATA", str(root))
     monkeypatch.setenv("LRLIB_OFFLINE", "1")
     return root
+
+
+SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
+
+
+@pytest.fixture
+def snapshot():
+    """Compare a table with its stored snapshot ``tests/snapshots/<name>.json`` (numbers to 1e-9 relative).
+
+    ``LRLIB_UPDATE_SNAPSHOTS=1`` rewrites the snapshot instead: do it only when a change of the numbers is
+    intended, and say why in the commit."""
+    import json
+    import math
+
+    def check(name: str, table) -> None:
+        rows = json.loads(table.to_json(orient="records", double_precision=15))
+        path = SNAPSHOTS / f"{name}.json"
+        if os.environ.get("LRLIB_UPDATE_SNAPSHOTS") == "1" or not path.exists():
+            SNAPSHOTS.mkdir(exist_ok=True)
+            path.write_text(json.dumps(rows, indent=1, ensure_ascii=False) + "\n")
+            if os.environ.get("LRLIB_UPDATE_SNAPSHOTS") != "1":
+                pytest.fail(f"no snapshot {path.name} yet: written now; check it and commit it")
+            return
+        expected = json.loads(path.read_text())
+        assert len(rows) == len(expected), f"{name}: {len(rows)} rows, snapshot has {len(expected)}"
+        for got, want in zip(rows, expected):
+            assert got.keys() == want.keys(), f"{name}: columns {list(got)} differ from {list(want)}"
+            for column, value in want.items():
+                new = got[column]
+                same = (
+                    math.isclose(new, value, rel_tol=1e-9, abs_tol=1e-12)
+                    if isinstance(value, float) and isinstance(new, (int, float))
+                    else new == value
+                )
+                assert same, f"{name}: {want.get('key', '?')}.{column} is {new!r}, the snapshot says {value!r}"
+
+    return check
