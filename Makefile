@@ -13,7 +13,7 @@ BOOK_OUT ?= _build/$(BOOK_PROFILE)
 # Per-notebook time limit for the test suite (seconds).
 NB_TIMEOUT ?= 1200
 
-.PHONY: test book book-build lab bench paper clean
+.PHONY: test lint fmt book book-build lab bench paper new-chapter clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,15 @@ comma := ,
 ## Smoke results go to a fresh cache folder, so every notebook really computes.
 test: $(VENV)/.installed-book+test
 	LRLIB_PROGRESS=0 LRLIB_CACHE=$$(mktemp -d) $(BIN)/python -m pytest -n 2 --dist loadfile --nbmake --nbmake-timeout=$(NB_TIMEOUT) tests book
+
+## make lint: ruff's lint rules and its format check (configured in pyproject.toml); `make fmt` applies both fixes
+lint: $(VENV)/.installed-book+test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+fmt: $(VENV)/.installed-book+test
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 ## make book: build the HTML book (paper scale, from the stored results) into $(BOOK_OUT)/_build/html
 book: $(VENV)/.installed-book
@@ -54,6 +63,16 @@ bench: $(VENV)/.installed-test
 PY ?= $(BIN)/python
 paper:
 	$(PY) -m lrlib.papers
+
+## make new-chapter N=2 SLUG=initial_large_lr: a new chapter package and notebook, copied from the template
+new-chapter:
+	@test -n "$(N)" -a -n "$(SLUG)" || { echo "usage: make new-chapter N=2 SLUG=initial_large_lr"; exit 2; }
+	@pkg=lrlib/papers/ch0$(N)_$(SLUG); nb=book/0$(N)-$$(echo $(SLUG) | tr _ -).ipynb; \
+	test ! -e $$pkg -a ! -e $$nb || { echo "$$pkg or $$nb exists already"; exit 2; }; \
+	cp -r lrlib/papers/_template $$pkg && rm -rf $$pkg/__pycache__ && sed -i 's/"chXX"/"ch$(N)"/' $$pkg/scales.py; \
+	sed 's/papers import _template as chX/papers import ch0$(N)_$(SLUG) as ch$(N)/; s/papers._template import/papers.ch0$(N)_$(SLUG) import/; s/chX\./ch$(N)./g; s/(chX)/(ch$(N))/g' \
+	  book/_template/chapter.ipynb > $$nb; \
+	echo "created $$pkg and $$nb; now add \"ch$(N)\": \"ch0$(N)_$(SLUG)\" to CHAPTERS in lrlib/papers/__init__.py and $$nb to _toc.yml"
 
 clean:
 	rm -rf _build .pytest_cache

@@ -84,3 +84,15 @@ def test_every_chapter_keeps_the_contract(key):
     assert set(ch.SCALES) == {"smoke", "paper"}
     assert ch.PARTS and all(isinstance(p, experiment.Part) for p in ch.PARTS)
     assert len({p.name for p in ch.PARTS}) == len(ch.PARTS), "part names must be unique within a chapter"
+
+
+def test_the_chapter_template_keeps_the_contract_and_runs(tmp_path, monkeypatch):
+    from lrlib import chapter as chapter_start
+    from lrlib.papers import CONTRACT
+    from lrlib.papers import _template as template
+
+    monkeypatch.setenv("LRLIB_CACHE", str(tmp_path))
+    assert all(hasattr(template, name) for name in CONTRACT)
+    res = template.load(chapter_start.start(template))
+    assert template.check_claims(res).check().not_reproduced == []
+    assert template.findings(res).loc[0, "value"] == 1.5

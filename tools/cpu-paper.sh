@@ -9,7 +9,7 @@
 #   tools/cpu-paper.sh status DIR                   the running processes, the entries being computed (with
 #                                                   their start time) and the finished entries not collected yet
 #
-# PART: a part of `python -m lrlib.papers` (ch5-phase, ch3-sweeps, ...). Logs: DIR/<part>.<n>.log.
+# PART: a part of `python -m lrlib.papers` (ch5.phase, ch3.sweeps, ...; `--list` shows them all). Logs: DIR/<part>.<n>.log.
 # Data: LRLIB_DATA, else ../shared/data beside the checkout. Python: PY, else .venv/bin/python.
 set -eu
 repo=$(git rev-parse --show-toplevel)

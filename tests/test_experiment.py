@@ -1,0 +1,171 @@
+"""Parts: the walk over a part's units, timing and provenance, stopping rules, several processes, and the scale a
+chapter shows for each part."""
+
+import types
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lrlib import chapter, experiment
+from lrlib.store import Store
+
+
+def _unit(label, value, calls, experiment_name="test-part", scale="smoke"):
+    def compute():
+        calls.append(label)
+        return {"table": pd.DataFrame({"label": [label], "value": [value]}), "provenance": {"engine": "fake"}}
+
+    return experiment.Unit(
+        label, {"experiment": experiment_name, "version": 1, "scale": scale, "label": label}, compute
+    )
+
+
+def _rows_part(rows, calls, **kw):
+    """A part whose blocks are rows of values; a row of zeros is a 'floor' below which nothing runs."""
+
+    def blocks(scale):
+        return [[_unit(f"r{i}c{j}", v, calls, scale=scale) for j, v in enumerate(row)] for i, row in enumerate(rows)]
+
+    def stop(entries, pending):
+        return all(e.table["value"].iloc[0] == 0 for e in entries) and pending == 0
+
+    return experiment.Part("rows", "the rows", blocks, stop=stop, **kw)
+
+
+def test_collect_computes_missing_units_with_provenance_and_then_reads_them(tmp_path):
+    calls = []
+    part = _rows_part([[1, 2], [3, 4]], calls)
+    store = Store(tmp_path)
+    first = experiment.collect(part, "smoke", store)
+    assert calls == ["r0c0", "r0c1", "r1c0", "r1c1"] and first.complete
+    entry = first.entries["r1c0"]
+    assert entry.provenance["engine"] == "fake" and entry.provenance["profile"] == "smoke"
+    assert entry.provenance["wall_time_s"] >= 0 and "commit" in entry.provenance
+    again = experiment.collect(part, "smoke", store)
+    assert calls == ["r0c0", "r0c1", "r1c0", "r1c1"], "stored units must not be computed again"
+    assert again.table["value"].tolist() == [1, 2, 3, 4]
+
+
+def test_collect_stops_after_the_block_the_rule_names(tmp_path):
+    calls = []
+    result = experiment.collect(_rows_part([[5, 5], [0, 0], [7, 7]], calls), "smoke", Store(tmp_path))
+    assert calls == ["r0c0", "r0c1", "r1c0", "r1c1"] and result.complete
+    assert result.table["value"].tolist() == [5, 5, 0, 0]
+
+
+def test_without_compute_missing_units_are_listed_and_nothing_runs(tmp_path):
+    calls = []
+    part = _rows_part([[1, 2], [3, 4]], calls)
+    store = Store(tmp_path)
+    store.put(part.units("smoke")[1].config, table=pd.DataFrame({"label": ["r0c1"], "value": [2]}))
+    result = experiment.collect(part, "smoke", store, compute=False)
+    assert calls == [] and list(result.entries) == ["r0c1"]
+    assert [u.label for u in result.missing] == ["r0c0", "r1c0", "r1c1"] and not result.complete
+
+
+def test_a_unit_another_process_holds_is_pending_and_read_again_after_its_block(tmp_path, monkeypatch):
+    calls = []
+    part = _rows_part([[0, 0], [9, 9]], calls, shared=True)
+    store = Store(tmp_path)
+    held = part.units("smoke")[1]
+    claim = store.path_for(held.config).with_name(f".claim-{store.path_for(held.config).name}")
+    claim.parent.mkdir(parents=True)
+    claim.write_text("elsewhere 1")  # a live process on another host holds it
+    result = experiment.collect(part, "smoke", store)
+    # the block is not known to be a floor while a unit is pending: the walk goes on to the next block
+    assert calls == ["r0c0", "r1c0", "r1c1"] and [u.label for u in result.missing] == ["r0c1"]
+
+    # the other process stores it while this one computes the rest of the block: it is read, and the rule sees it
+    calls.clear()
+    store2 = Store(tmp_path / "second")
+    original = store2.cached
+
+    def cached(config, compute, shared=False):
+        if config == held.config:
+            store2.put(config, table=pd.DataFrame({"label": ["r0c1"], "value": [0]}))
+            return None
+        return original(config, compute, shared=shared)
+
+    monkeypatch.setattr(store2, "cached", cached)
+    result = experiment.collect(part, "smoke", store2)
+    assert calls == ["r0c0"] and result.complete and result.table["value"].tolist() == [0, 0]
+
+
+def test_results_name_entries_by_part_and_sum_provenance(tmp_path):
+    calls = []
+    part = _rows_part([[1, 2]], calls)
+    result = experiment.collect(part, "smoke", Store(tmp_path))
+    res = experiment.Results({"rows": result})
+    assert set(res.entries) == {"the rows: r0c0", "the rows: r0c1"}
+    prov = res.provenance()
+    assert prov.loc[0, "entries"] == 2 and prov.loc[0, "missing"] == 0 and prov.loc[0, "scale"] == "smoke"
+    with pytest.raises(KeyError, match="no part 'grid'; this chapter's parts are \\['rows'\\]"):
+        res["grid"]
+    with pytest.raises(ValueError, match="scale must be one of"):
+        experiment.collect(part, "huge", Store(tmp_path))
+
+
+def _chapter(tmp_path, monkeypatch, stored: dict[str, list[int]], partial=()):
+    """A fake chapter with parts 'a', 'b' of two units each; ``stored`` says which paper units are stored."""
+    monkeypatch.setenv("LRLIB_STORE", str(tmp_path))
+    parts = []
+    for name in ("a", "b"):
+        units = lambda scale, name=name: [[_unit(f"{name}{i}", i, [], f"test-{name}", scale) for i in range(2)]]
+        parts.append(experiment.Part(name, f"the part {name}", units, partial=name in partial))
+    store = Store(tmp_path)
+    for name, which in stored.items():
+        part = next(p for p in parts if p.name == name)
+        for i in which:
+            store.put(part.units("paper")[i].config, table=pd.DataFrame({"v": [i]}))
+    return types.SimpleNamespace(TITLE="Chapter X", PARTS=tuple(parts))
+
+
+def _book_build(monkeypatch):
+    monkeypatch.setenv("LRLIB_PROFILE", "paper")
+    monkeypatch.setenv("LRLIB_RESULTS", "stored")
+
+
+def test_book_build_shows_stored_parts_at_paper_scale_and_says_so(tmp_path, monkeypatch):
+    _book_build(monkeypatch)
+    ch = _chapter(tmp_path, monkeypatch, {"a": [0, 1], "b": [0]})
+    run = chapter.start(ch)
+    assert run.part_scales == {"a": "paper", "b": "smoke"} and run.scale == "smoke" and run.mixed
+    assert "**paper scale**: the part a" in run.notice and "built: the part b" in run.notice
+    assert "| `paper` for the part a; `smoke` for the part b |" in run._repr_markdown_()
+    res = experiment.load_all(run, ch.PARTS)
+    assert res.scale("a") == "paper" and res["a"].complete and res.table("a")["v"].tolist() == [0, 1]
+    assert res.scale("b") == "smoke"
+
+
+def test_a_partial_part_shows_what_is_stored_at_paper_scale(tmp_path, monkeypatch):
+    _book_build(monkeypatch)
+    ch = _chapter(tmp_path, monkeypatch, {"a": [0, 1], "b": [1]}, partial=("b",))
+    run = chapter.start(ch)
+    assert run.scale == "paper" and not run.mixed and run.store.read_only
+    assert "Every part" in run.notice and "Part of the paper grid only" in run.notice and "the part b" in run.notice
+    res = experiment.load_all(run, ch.PARTS)
+    assert [u.label for u in res["b"].missing] == ["b0"], "the book build never computes a paper result"
+
+
+def test_book_build_without_stored_results_falls_back_to_smoke(tmp_path, monkeypatch):
+    _book_build(monkeypatch)
+    run = chapter.start(_chapter(tmp_path, monkeypatch, {}))
+    assert run.scale == "smoke" and "not stored" in run.notice and "smoke-scale" in run._repr_markdown_()
+    full = chapter.start(_chapter(tmp_path / "full", monkeypatch, {"a": [0, 1], "b": [0, 1]}))
+    assert full.scale == "paper" and full.notice == "" and full.store.read_only
+
+
+def test_a_reader_asking_for_paper_scale_computes_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("LRLIB_PROFILE", "paper")
+    monkeypatch.delenv("LRLIB_RESULTS", raising=False)
+    run = chapter.start(_chapter(tmp_path, monkeypatch, {}))
+    assert run.scale == "paper" and not run.store.read_only and run.notice == ""
+    page = chapter.start("A page without results")
+    assert page.title == "A page without results" and page.part_scales == {}
+
+
+def test_units_are_the_blocks_in_order():
+    part = _rows_part([[1, 2], [3]], [])
+    assert [u.label for u in part.units("paper")] == ["r0c0", "r0c1", "r1c0"]
+    assert np.all([u.config["scale"] == "paper" for u in part.units("paper")])
