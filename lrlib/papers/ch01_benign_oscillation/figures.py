@@ -1,8 +1,7 @@
-"""Chapter 1's figures: benign oscillation of SGD with large learning rates (Lu, Wu, Yang, Zou, ICLR 2024).
+"""Chapter 1's figures, one function per figure of ``book/01-benign-oscillation.ipynb``.
 
-One function per figure of ``book/01-benign-oscillation.ipynb``; each draws from the data, the 1-D map or a
-results-store entry of :mod:`lrlib.papers.benign_oscillation` and returns the matplotlib figure. Nothing here
-computes a result or checks a claim.
+Each draws from the data, the 1-D map or the chapter's loaded results (``load(run)`` of the package)
+and returns the matplotlib figure. Nothing here computes a result or checks a claim.
 """
 
 from __future__ import annotations
@@ -10,38 +9,29 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..store import Entry
-from .benign_oscillation import (
-    DATA_MODEL,
-    K_TOUCHES_ZERO,
+from ...experiment import Results
+from .analysis import (
     LR_NAMES,
-    NETWORK,
-    OSCILLATION_DELTA,
-    SCALES,
-    DataModel,
-    PatchData,
-    _members,
     clean_separation,
     curves,
-    map_orbit,
-    map_summary,
+    member_arrays,
     min_over_classes,
-    orbit_bounds,
+    part_entry,
     per_member,
     sweep_summary,
-    weak_growth_per_step,
 )
+from .data import PatchData
+from .scales import DATA_MODEL, NETWORK, SCALES, DataModel
+from .theory import K_TOUCHES_ZERO, OSCILLATION_DELTA, map_orbit, map_summary, orbit_bounds, weak_growth_per_step
 
 
 def _lr_colors():
-    from ..plots import COLORS
+    from ...plots import COLORS
 
     return {"small": COLORS["small_lr"], "large": COLORS["large_lr"]}
 
 
-def figure_data_model(
-    points: dict[str, PatchData], dm: DataModel = DATA_MODEL, n_test_shown: int = 6, coords: int = 12
-):
+def data_model(points: dict[str, PatchData], dm: DataModel = DATA_MODEL, n_test_shown: int = 6, coords: int = 12):
     """Fig. 1: the training points and a few weak-only test points, patch by patch (the first ``coords``
     coordinates of each patch), and the patches' energies."""
     import matplotlib.pyplot as plt
@@ -95,12 +85,12 @@ def figure_data_model(
     return fig
 
 
-def figure_map(ks=None, dm: DataModel = DATA_MODEL, budget: int | None = None):
+def map_orbits(ks=None, dm: DataModel = DATA_MODEL, budget: int | None = None):
     """Fig. 2: the 1-D map's orbit and its time average against k = η/η*, and the steps the weak feature needs to
     grow a thousandfold at the predicted rate (``budget``: the training length, drawn as a line)."""
     import matplotlib.pyplot as plt
 
-    from ..plots import COLORS
+    from ...plots import COLORS
 
     ks = np.linspace(0.5, 1.75, 501) if ks is None else np.asarray(ks)
     orbit = map_orbit(ks, steps=20_000, burn_in=2000)
@@ -154,13 +144,14 @@ def figure_map(ks=None, dm: DataModel = DATA_MODEL, budget: int | None = None):
     return fig
 
 
-def figure_dynamics(entry: Entry, seed_id: int = 0):
+def dynamics(res: Results, seed_id: int = 0):
     """Fig. 3: every step's loss (on the sampled point) over training, and y·f on the strong training points at
     every step of the window, for one seed of each learning rate."""
+    entry = part_entry(res, "main")
     import matplotlib.pyplot as plt
 
     s = SCALES[entry.config["scale"]]
-    members = _members(entry)
+    members = member_arrays(entry)
     colors = _lr_colors()
     loss = entry.arrays["batch_loss"]
     fig, axes = plt.subplots(2, 2, figsize=(11, 6.4), sharey="row")
@@ -198,8 +189,9 @@ def figure_dynamics(entry: Entry, seed_id: int = 0):
     return fig
 
 
-def figure_features(entry: Entry):
+def features_learned(res: Results):
     """Fig. 4: what is learned: max_r ⟨w, ±u⟩, max_r ⟨w, ±v⟩ (log) and the largest noise overlap, seeds shown."""
+    entry = part_entry(res, "main")
     import matplotlib.pyplot as plt
 
     s = SCALES[entry.config["scale"]]
@@ -247,11 +239,12 @@ def figure_features(entry: Entry):
     return fig
 
 
-def figure_weak_accuracy(entry: Entry):
+def weak_accuracy(res: Results):
     """Fig. 5: weak-only test accuracy over training for both learning rates (mean, min–max band, seeds)."""
+    entry = part_entry(res, "main")
     import matplotlib.pyplot as plt
 
-    from ..plots import seed_band
+    from ...plots import seed_band
 
     s = SCALES[entry.config["scale"]]
     colors = _lr_colors()
@@ -270,11 +263,12 @@ def figure_weak_accuracy(entry: Entry):
     return fig
 
 
-def figure_lr_sweep(entry: Entry):
+def lr_sweep(res: Results):
     """Fig. 6: final weak-only accuracy and the oscillation fraction against η/η*, seeds as points."""
+    entry = part_entry(res, "lr-sweep")
     import matplotlib.pyplot as plt
 
-    from ..plots import COLORS
+    from ...plots import COLORS
 
     pm = per_member(entry)
     summary = sweep_summary(entry)
@@ -332,8 +326,9 @@ def figure_lr_sweep(entry: Entry):
     return fig
 
 
-def figure_noise_window(entry: Entry):
+def noise_window(res: Results):
     """Fig. 7: final weak-only accuracy of both learning rates against the noise energy E‖ξ‖²/‖v‖²."""
+    entry = part_entry(res, "noise-window")
     import matplotlib.pyplot as plt
 
     s = SCALES[entry.config["scale"]]
