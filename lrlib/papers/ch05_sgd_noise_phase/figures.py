@@ -1,44 +1,20 @@
-"""Chapter 5's figures: the plotting functions for ``sgd_noise_phase`` (Sclocchi, Geiger & Wyart, ICML 2023).
+"""Chapter 5's figures: each answers one question, drawn from a run's results (``res``) or from one part's table.
 
-Each figure answers one question; the notebook calls them with this run's tables. The science (scales, results,
-fits, the T_c rule, claims) lives in :mod:`lrlib.papers.sgd_noise_phase`; this module only draws it.
+The figure functions that take ``res`` make a whole figure with its title and caption; the ``plot_*`` functions
+draw one panel (or a row of panels) from a table. The science lives in :mod:`.analysis`; this module only draws it.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
-from matplotlib.patches import Rectangle
 
-from .. import plots
-from .sgd_noise_phase import LAZY_SMALL_CHANGE, NOISE_DOMINATED, cell_means, status_masks
-
-
-def _log2_ticks(ax, alphas, temps):
-    la, lt = np.log2(alphas), np.log2(temps)
-    step_a = max(1, int(math.ceil(len(la) / 8)))
-    step_t = max(1, int(math.ceil(len(lt) / 8)))
-    ax.set_xticks(la[::step_a], [f"$2^{{{int(round(v))}}}$" for v in la[::step_a]])
-    ax.set_yticks(
-        lt[::step_t], [f"$2^{{{v:.0f}}}$" if float(v).is_integer() else f"$2^{{{v:.1f}}}$" for v in lt[::step_t]]
-    )
-
-
-def _hatch_cells(ax, lx_edges, ly_edges, mask, hatch: str):
-    for i, j in zip(*np.nonzero(mask)):
-        ax.add_patch(
-            Rectangle(
-                (lx_edges[j], ly_edges[i]),
-                lx_edges[j + 1] - lx_edges[j],
-                ly_edges[i + 1] - ly_edges[i],
-                fill=False,
-                hatch=hatch,
-                edgecolor="#444444",
-                linewidth=0,
-            )
-        )
+from ... import plots
+from ...experiment import Results
+from ...plots import plt
+from ...stats import frame_slope
+from . import analysis as A
+from .scales import LAZY_SMALL_CHANGE, NOISE_DOMINATED, SCALES
 
 
 def plot_plane(
@@ -59,11 +35,11 @@ def plot_plane(
     dotted (they keep their colour). The colour range is that of the cells where every seed fitted; larger
     values (e.g. blown-up, unfitted runs) are grey. With ``grid = (alphas, temps)`` the map spans that whole
     grid and cells not computed yet are hatched with slashes; rows below ``floor`` (the row where every run hit
-    the step cap, see :func:`capped_floor`) are not run at all and are hatched with backslashes.
+    the step cap, see :func:`.analysis.capped_floor`) are not run at all and are hatched with backslashes.
     """
-    alphas, temps, m = cell_means(table, value, grid)
-    div, unf = status_masks(table, grid)
-    counts = cell_means(table.assign(n=1.0), "n", grid)[2].to_numpy(float)
+    alphas, temps, m = A.cell_means(table, value, grid)
+    div, unf = A.status_masks(table, grid)
+    counts = A.cell_means(table.assign(n=1.0), "n", grid)[2].to_numpy(float)
     absent = ~np.isfinite(counts)
     z = m.to_numpy(float)
     good = z[~div & ~unf & np.isfinite(z) & ((z > 0) if log else True)]
@@ -83,24 +59,14 @@ def plot_plane(
         clim=clim,
         over_label="grey: above the range of the fitted cells",
     )
-    lx, ly = plots._edges(np.log2(alphas)), plots._edges(np.log2(temps))
-    _hatch_cells(ax, lx, ly, div, "xx")
-    if unf.any():
-        _hatch_cells(ax, lx, ly, unf, "..")
-        ax.add_patch(
-            Rectangle(
-                (0, 0), 0, 0, fill=False, hatch="...", edgecolor="#444444", label="dotted: unfitted at the step cap"
-            )
-        )
+    # diverged cells: blanked and hatched by plots.phase_diagram
+    plots.hatch_cells(ax, alphas, temps, unf, "..", label="dotted: unfitted at the step cap")
     below = absent & (temps < floor)[:, None] if floor is not None else np.zeros_like(absent)
-    for mask, hatch, text in (
-        (absent & ~below, "//", "slashes: not computed yet"),
-        (below, "\\\\", "backslashes: not run, below a row where every run hit the cap"),
-    ):
-        if mask.any():
-            _hatch_cells(ax, lx, ly, mask, hatch)
-            ax.add_patch(Rectangle((0, 0), 0, 0, fill=False, hatch=hatch, edgecolor="#444444", label=text))
-    _log2_ticks(ax, alphas, temps)
+    plots.hatch_cells(ax, alphas, temps, absent & ~below, "//", label="slashes: not computed yet")
+    plots.hatch_cells(
+        ax, alphas, temps, below, "\\\\", label="backslashes: not run, below a row where every run hit the cap"
+    )
+    plots.log2_ticks(ax, alphas, temps)
     if annotate:  # the regions of α are named in the axis label, where they cover no cell
         ax.set_xlabel("← feature learning      initialisation scale α (log₂ axis)      lazy →")
         box = dict(boxstyle="round,pad=0.2", facecolor="white", alpha=0.8, linewidth=0)
@@ -330,3 +296,194 @@ def plot_perceptron_by_d(axes, by_d: pd.DataFrame):
         ax.set_xscale("log", base=2)
         ax.set_xlabel("input dimension d")
         ax.legend(fontsize="x-small")
+
+
+# ==============================================================================================================
+# Whole figures from a run's results
+# ==============================================================================================================
+def phase_grid(res: Results) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """The (alphas, temps) of the phase grid at the scale the page shows."""
+    grid = SCALES[res.scale("phase")].phase
+    return grid.alphas, grid.temps
+
+
+def phase_floor(res: Results) -> float | None:
+    """The row of the phase grid where every run hit the step cap (no row below it is run), or None."""
+    return A.capped_floor(res.table("phase"), SCALES[res.scale("phase")].phase.runs_per_row)
+
+
+def _seeds_per_cell(table: pd.DataFrame) -> str:
+    n = table.groupby(["alpha", "T"])["seed"].nunique()
+    return f"{n.min()} seeds per cell" if n.min() == n.max() else f"{n.min()}–{n.max()} seeds per cell"
+
+
+def error_plane(res: Results):
+    """Section 1: the seed-mean test error over (α, T)."""
+    table = res.table("phase")
+    fig, ax = plt.subplots(figsize=(7.5, 5.2))
+    plot_plane(ax, table, "test_error", "test error (mean over seeds)", grid=phase_grid(res), floor=phase_floor(res))
+    ax.set_title(f"Test error over (α, T), P = {int(table['P'].iloc[0])} ({res.scale('phase')} scale)")
+    status = table["status"].value_counts()
+    plots.caption(
+        fig,
+        f"{_seeds_per_cell(table)}; {len(table)} runs; "
+        f"{status.get('diverged', 0)} diverged, {status.get('unfitted', 0)} unfitted.",
+    )
+    return fig
+
+
+def weight_change_and_time_planes(res: Results):
+    """Section 2: the relative weight change and the training time t* over (α, T)."""
+    table, floor = res.table("phase"), phase_floor(res)
+    fig, axes = plt.subplots(1, 2, figsize=(13, 5.2))
+    for ax, value, label in (
+        (axes[0], "rel_weight_change", "‖w − w0‖/‖w0‖ (mean over seeds)"),
+        (axes[1], "t_star", "t* = dt × steps (mean over seeds)"),
+    ):
+        plot_plane(ax, table, value, label, log=True, annotate=False, legend=False, grid=phase_grid(res), floor=floor)
+    axes[0].set_title("Relative weight change at the end of training")
+    axes[1].set_title("Training time t*")
+    plots.caption(
+        fig,
+        f"{res.scale('phase')} scale; {_seeds_per_cell(table)}. Hatched ×: a seed diverged; dotted: a seed hit the "
+        "step cap unfitted (values at the cap; grey when above the range of the fitted cells)"
+        + ("; backslashes: rows not run, below the row where every run hit the cap." if floor else "."),
+    )
+    return fig
+
+
+def lazy_sweep(res: Results):
+    """Section 3: the lazy regime against T, one curve per P, and T_c against P."""
+    table = res.table("lazy")
+    tc = A.tc_fit(table)
+    fig, axes = plt.subplots(1, 4, figsize=(17, 4.2))
+    plot_lazy(axes[:3], table, tc["tc"])
+    plot_tc(axes[3], tc)
+    fig.suptitle(f"Lazy regime, α = 2^{np.log2(table['alpha'].iloc[0]):g} ({res.scale('lazy')} scale); dotted: T_c(P)")
+    plots.caption(
+        fig,
+        f"Bands: min–max over {table['seed'].nunique()} seeds; diverged runs "
+        f"({(table['status'] == 'diverged').sum()} of {len(table)}), and temperatures where more than half of "
+        "a P's seeds diverged, are left out of the curves.",
+    )
+    return fig
+
+
+def collapse(res: Results):
+    """Section 4: the weight change against T·P^(γ/δ)."""
+    table = res.table("lazy")
+    exps = A.lazy_exponents(table)
+    fig, ax = plt.subplots(figsize=(6.5, 4.2))
+    plot_collapse(ax, table, exps)
+    ax.set_title(f"Collapse with fitted δ = {exps['delta']:.2f}, γ = {exps['gamma']:.2f} ({res.scale('lazy')} scale)")
+    plots.caption(fig, f"Fit on {exps['n_fit']} runs (all seeds); bands: min–max over seeds.")
+    return fig
+
+
+def perceptron_panels(res: Results):
+    """Section 5: the perceptron at its smallest dimension d, six panels."""
+    table = res.table("perceptron")
+    d = int(table["d"].min())
+    fig, axes = plt.subplots(2, 3, figsize=(16, 8.5))
+    plot_perceptron(axes, table, A.perceptron_exponents(table, d=d), d=d)
+    fig.suptitle(
+        f"Perceptron, d = {d}, α = 2^15, B = 2 ({res.scale('perceptron')} scale); panels b–e use the runs with Tα ≥ 64"
+    )
+    shown = table[table["d"] == d]
+    plots.caption(
+        fig,
+        f"{shown['seed'].nunique()} seeds per point (bands: min–max); {len(shown)} runs at d = {d}, "
+        f"{int((~shown['fitted']).sum())} not fitted within the update cap.",
+    )
+    return fig
+
+
+def perceptron_by_dimension(res: Results):
+    """Section 5: the exponents and the plateau of ‖u⊥‖/(T√d) against d."""
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.4))
+    plot_perceptron_by_d(axes, A.perceptron_exponents_by_d(res.table("perceptron")))
+    fig.suptitle(f"Perceptron against the input dimension ({res.scale('perceptron')} scale)")
+    plots.caption(
+        fig,
+        f"Fits on the runs with Tα ≥ {NOISE_DOMINATED}, every seed; error bars: 95 % intervals of the "
+        "least-squares fits.",
+    )
+    return fig
+
+
+def exponents(res: Results):
+    """Section 6: the perceptron's exponents (smallest d) next to the lazy sweep's."""
+    perceptron = res.table("perceptron")
+    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    plot_exponents(
+        ax,
+        A.perceptron_exponents(perceptron, d=int(perceptron["d"].min())),
+        A.lazy_exponents(res.table("lazy")),
+    )
+    ax.set_title(f"Fitted exponents: perceptron ({res.scale('perceptron')}) and MLP lazy sweep ({res.scale('lazy')})")
+    plots.caption(
+        fig,
+        "Perceptron: u∥ ∝ T^δ P^γ and t*/T ∝ P^b for Tα ≥ 64. MLP: ‖w − w0‖/‖w0‖ ∝ T^δ P^γ on runs with "
+        "change < 0.1, t*/T ∝ P^b. Bars: 95 % intervals of the least-squares fits.",
+    )
+    return fig
+
+
+def exponents_table(res: Results) -> pd.DataFrame:
+    """The fitted exponents of this run, reported, not asserted (theory values of the perceptron in brackets):
+    the perceptron at its smallest d, the lazy sweep, and the phase diagram's T_opt and edge of stability."""
+    perceptron, phase = res.table("perceptron"), res.table("phase")
+    d = int(perceptron["d"].min())
+    noisy = perceptron[perceptron["fitted"] & (perceptron["T_alpha"] >= NOISE_DOMINATED) & (perceptron["d"] == d)]
+    plateau = (noisy["u_perp"] / (noisy["T"] * np.sqrt(noisy["d"]))).groupby(noisy["chi"]).agg(["mean", "min", "max"])
+    rows = [
+        {
+            "system": f"perceptron χ = {r.chi:g} (d = {d}, {r.n_P} P values)",
+            "δ": f"{r.delta:.2f} ± {r.delta_se:.2f} [1]",
+            "γ": f"{r.gamma:.2f} ± {r.gamma_se:.2f} [{r.gamma_theory:.2f}]",
+            "b": f"{r.b:.2f} ± {r.b_se:.2f} [heuristic 1+2γ = {1 + 2 * r.gamma_theory:.1f}]",
+            "a": "",
+            "‖u⊥‖/(T√d), Tα ≥ 64": "{:.2f} (range {:.2f}–{:.2f})".format(*plateau.loc[r.chi]),
+        }
+        for r in A.perceptron_exponents(perceptron, d=d).itertuples()
+    ]
+    tc, ex = A.tc_fit(res.table("lazy")), A.lazy_exponents(res.table("lazy"))
+    rows.append(
+        {
+            "system": f"MLP lazy sweep ({res.scale('lazy')})",
+            "δ": f"{ex['delta']:.2f} ± {ex['delta_se']:.2f}",
+            "γ": f"{ex['gamma']:.2f} ± {ex['gamma_se']:.2f} (χ_eff = 1/γ − 1 = {1 / ex['gamma'] - 1:.1f})",
+            "b": f"{ex['b']:.2f} ± {ex['b_se']:.2f}",
+            "a": f"{tc['a']:.2f} ± {tc['a_se']:.2f} (γ/δ = {ex['gamma_over_delta']:.2f})",
+        }
+    )
+    scale, depth = res.scale("phase"), SCALES[res.scale("phase")].phase.depth
+    topt = A.optimal_temperature(phase)
+    if not res["phase"].complete:  # the best T of a column may lie in a row not computed yet: no estimate
+        text = f"not estimated: {len(res['phase'].missing)} entries of the grid are not computed yet"
+        rows.append({"system": "MLP phase diagram: T_opt ∝ α^k, α ≤ 1", "a": text})
+    elif len(topt) >= 3:
+        k = frame_slope(topt, "alpha", "T_opt")
+        text = (
+            f"k = {k.slope:.2f} ± {k.stderr:.2f} [paper: (D−1)/(D+1) = {(depth - 1) / (depth + 1):.2f} for D = {depth}]"
+        )
+        rows.append({"system": f"MLP phase diagram ({scale}): T_opt ∝ α^k, α ≤ 1", "a": text})
+    edge = A.stability_edge(phase)["T_max"]
+    k = frame_slope(edge[edge.index <= 1].rename("T_max").rename_axis("alpha").reset_index(), "alpha", "T_max")
+    rows.append(
+        {
+            "system": f"MLP phase diagram ({scale}): edge of stability T_max ∝ α^k, α ≤ 1",
+            "a": f"k = {k.slope:.2f} ± {k.stderr:.2f} ({k.n} values of α; section 1)",
+        }
+    )
+    return pd.DataFrame(rows).fillna("")
+
+
+def edge_table(res: Results) -> pd.DataFrame:
+    """Per α (log₂): the largest T (log₂) at which every seed of the column trained without diverging."""
+    t_max = A.stability_edge(res.table("phase"))["T_max"]
+    return (
+        pd.DataFrame({"log₂ α": np.log2(t_max.index).astype(int), "log₂ T_max": np.log2(t_max.to_numpy())})
+        .set_index("log₂ α")
+        .T
+    )

@@ -1,6 +1,7 @@
 """Chapter 5: the depleted-sign perceptron, its event-driven SGD, and the measurements of the MLP grids."""
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -8,8 +9,34 @@ import pytest
 import torch
 from scipy.stats import ks_2samp
 
-from lrlib.papers import sgd_noise_phase as M
-from lrlib.papers import sgd_noise_phase_perceptron as perc
+from lrlib import chapter, experiment
+from lrlib.papers import ch05_sgd_noise_phase as ch5
+from lrlib.papers.ch05_sgd_noise_phase import analysis as A
+from lrlib.papers.ch05_sgd_noise_phase import data as D
+from lrlib.papers.ch05_sgd_noise_phase import experiments as E
+from lrlib.papers.ch05_sgd_noise_phase import model
+from lrlib.papers.ch05_sgd_noise_phase import perceptron as perc
+from lrlib.papers.ch05_sgd_noise_phase.scales import LAZY_CHECK_OFFSET, SCALES, check_scale
+from lrlib.stats import frame_slope
+from lrlib.store import Store
+
+
+def tiny_phase_grid(monkeypatch, **fields):
+    """A smoke-scale phase grid small enough to train in a test (replacing the smoke scale's)."""
+    grid = replace(
+        SCALES["smoke"].phase,
+        P=64,
+        pool=64,
+        depth=1,
+        width=8,
+        alphas=(1.0, 2.0),
+        max_steps=2,
+        check_every=1,
+        temps_per_entry=1,
+        **fields,
+    )
+    monkeypatch.setitem(SCALES, "smoke", replace(SCALES["smoke"], phase=grid))
+    return grid
 
 
 # ---------------------------------------------------------------- data
@@ -108,8 +135,8 @@ def test_population_error_matches_a_large_sample():
 
 
 def test_perceptron_group_table_and_noise_dominated_plateau():
-    cfg = dict(M.perceptron_config("smoke", 3.0, 16, 256), dts=[2.0**-8, 2.0**-4], seeds=[0, 1])
-    t = M.perceptron_group(cfg)
+    cfg = dict(E.perceptron_config("smoke", 3.0, 16, 256), dts=[2.0**-8, 2.0**-4], seeds=[0, 1])
+    t = E.perceptron_group(cfg)
     assert len(t) == 4 and t["fitted"].all()
     np.testing.assert_allclose(t["T"], t["dt"] / 2)
     np.testing.assert_allclose(t["t_star"], t["dt"] * t["steps"])
@@ -122,10 +149,10 @@ def test_loglog_slope_with_group_intercepts():
     rng = np.random.default_rng(0)
     df = pd.DataFrame({"T": np.tile([1e-3, 1e-2, 1e-1], 4), "P": np.repeat([100, 200, 400, 800], 3)})
     df["w"] = 5 * df["T"] ** 1.0 * df["P"] ** 0.5 * np.exp(0.01 * rng.standard_normal(len(df)))
-    assert M.loglog_slope(df, "P", "w", "T").slope == pytest.approx(0.5, abs=0.02)
-    assert M.loglog_slope(df, "T", "w", "P").slope == pytest.approx(1.0, abs=0.02)
+    assert frame_slope(df, "P", "w", "T").slope == pytest.approx(0.5, abs=0.02)
+    assert frame_slope(df, "T", "w", "P").slope == pytest.approx(1.0, abs=0.02)
     lazy = df.assign(rel_weight_change=df["w"] * 1e-3, status="fitted", t_star=df["T"] * df["P"] ** 2)
-    ex = M.lazy_exponents(lazy)
+    ex = A.lazy_exponents(lazy)
     assert ex["delta"] == pytest.approx(1.0, abs=0.02) and ex["gamma"] == pytest.approx(0.5, abs=0.02)
     assert ex["b"] == pytest.approx(2.0, abs=1e-6)
 
@@ -154,10 +181,10 @@ def test_diverged_runs_are_flagged_and_count_as_error_one():
         test_error=[0.1, 0.0, 0.4, 0.5],
         rel_weight_change=[0.1, np.nan, 3.0, np.inf],
     )
-    t = M.classify(final)
+    t = model.classify(final)
     assert list(t["status"]) == ["fitted", "diverged", "unfitted", "diverged"]
     assert list(t["test_error"]) == [0.1, 1.0, 0.4, 1.0]
-    s7 = M.claim_s7(t)
+    s7 = A.diverged_runs(t)
     assert s7["n_diverged"] == s7["n_error_one"] == 2 and s7["n_nonfinite_unflagged"] == 0
 
 
@@ -169,44 +196,48 @@ def test_tc_rule_finds_where_the_error_leaves_its_plateau():
             for T in temps:
                 err = 0.05 if T < Tc else 0.10
                 rows.append(dict(P=P, seed=seed, T=T, test_error=err, status="fitted"))
-    tc = M.tc_rule(pd.DataFrame(rows))
+    tc = A.tc_rule(pd.DataFrame(rows))
     assert list(tc["T_c"]) == [2**-4, 2**-6]
-    fit = M.tc_fit(pd.DataFrame(rows), n_boot=20)
+    fit = A.tc_fit(pd.DataFrame(rows), n_boot=20)
     assert fit["a"] == pytest.approx(1.0)  # T_c ∝ P^-1 here
 
 
-def test_scale_and_part_validation():
+def test_scales_and_parts():
     with pytest.raises(ValueError, match="scale must be"):
-        M.perceptron_groups("huge")
-    with pytest.raises(ValueError, match="part must be"):
-        M.part_stored("cnn")
-    assert len(M.perceptron_groups("paper")) == 42
-    assert M.PHASE["paper"]["alphas"][0] == 2.0**-14 and len(M.PHASE["paper"]["alphas"]) == 26
-    assert len(M.PHASE["paper"]["temps"]) == 31
+        check_scale("huge")
+    assert len(SCALES["paper"].perceptron.groups()) == 42
+    assert SCALES["paper"].phase.alphas[0] == 2.0**-14 and len(SCALES["paper"].phase.alphas) == 26
+    assert len(SCALES["paper"].phase.temps) == 31
+    assert [p.name for p in ch5.PARTS] == ["perceptron", "phase", "lazy", "lazy-check"]
+    assert E.LAZY_CHECK.units("smoke") == []  # the seed check exists at paper scale only
 
 
 def test_phase_grid_is_stored_in_row_blocks_largest_T_first():
-    blocks = M.phase_blocks("paper")
+    blocks = E.phase_blocks("paper")
     assert len(blocks) == 31 and all(len(b) == 1 for b in blocks)  # one T row (26 runs) per entry
-    assert [b[0] for b in blocks] == sorted(M.PHASE["paper"]["temps"], reverse=True)
-    assert M.phase_blocks("smoke") == [tuple(sorted(M.PHASE["smoke"]["temps"]))]
-    key = M.phase_config("paper", 0, 10_999, blocks[0])
+    assert [b[0] for b in blocks] == sorted(SCALES["paper"].phase.temps, reverse=True)
+    assert E.phase_blocks("smoke") == [tuple(sorted(SCALES["smoke"].phase.temps))]
+    key = E.phase_config("paper", 0, 10_999, blocks[0])
     assert key["temps"] == [2.0**15 / 2048] and "temps_per_entry" not in key
     missing = [((2.0**-26,), s) for s in range(4)] + [((2.0**-25,), s) for s in range(4)] + [((2.0**-24,), 3)]
-    assert M.describe_missing("phase", missing) == "seeds 0, 1, 2, 3 at T = 2^-26…2^-25 (2); seed 3 at T = 2^-24"
+    units = [experiment.Unit("", {"temps": list(temps), "seed": s}, lambda: {}) for temps, s in missing]
+    assert (
+        E.describe_missing(experiment.PartResult(E.PHASE, "paper", {}, units))
+        == "seeds 0, 1, 2, 3 at T = 2^-26…2^-25 (2); seed 3 at T = 2^-24"
+    )
 
 
 def test_plane_marks_cells_not_computed():
-    from lrlib.papers import sgd_noise_phase_figures as F
+    from lrlib.papers.ch05_sgd_noise_phase import figures as F
     from lrlib.plots import plt
 
     alphas, temps = [0.5, 1.0, 2.0], [0.25, 0.5, 1.0]
     table = pd.DataFrame(
         [dict(alpha=a, T=T, seed=0, test_error=0.1, status="fitted") for a in alphas for T in temps[1:]]
     )  # the row T = 0.25 is not computed
-    _, t, m = M.cell_means(table, "test_error", (alphas, temps))
+    _, t, m = A.cell_means(table, "test_error", (alphas, temps))
     assert list(t) == temps and m.loc[0.25].isna().all() and m.loc[0.5].notna().all()
-    div, unf = M.status_masks(table, (alphas, temps))
+    div, unf = A.status_masks(table, (alphas, temps))
     assert div.shape == (3, 3) and not div.any() and not unf.any()
     fig, ax = plt.subplots()
     F.plot_plane(ax, table, "test_error", "error", grid=(alphas, temps))
@@ -221,38 +252,27 @@ def test_plane_marks_cells_not_computed():
 
 
 def test_capped_floor_needs_a_complete_row_where_every_run_hit_the_cap():
-    cfg = M.PHASE["smoke"]
-    n_runs = len(cfg["alphas"]) * cfg["seeds"]
+    n_runs = SCALES["smoke"].phase.runs_per_row
     row = lambda T, status, n=n_runs: pd.DataFrame({"T": [T] * n, "status": [status] * n})  # noqa: E731
-    assert M.capped_floor(row(0.5, "fitted"), "smoke") is None
-    assert M.capped_floor(row(0.25, "unfitted", n_runs - 1), "smoke") is None  # a seed is missing
+    assert A.capped_floor(row(0.5, "fitted"), n_runs) is None
+    assert A.capped_floor(row(0.25, "unfitted", n_runs - 1), n_runs) is None  # a seed is missing
     mixed = pd.concat([row(0.25, "unfitted"), row(0.125, "unfitted")]).reset_index(drop=True)
-    assert M.capped_floor(mixed, "smoke") == 0.25
+    assert A.capped_floor(mixed, n_runs) == 0.25
     mixed.loc[0, "status"] = "diverged"  # not every run capped
-    assert M.capped_floor(mixed, "smoke") == 0.125
+    assert A.capped_floor(mixed, n_runs) == 0.125
 
 
-def test_phase_results_runs_no_row_below_a_fully_capped_one(monkeypatch, tmp_path):
-    from lrlib.store import Store
+def _block_of(unit) -> tuple[tuple[float, ...], int]:
+    return tuple(unit.config["temps"]), unit.config["seed"]
 
-    cfg = dict(
-        M.PHASE["smoke"],
-        P=64,
-        pool=64,
-        depth=1,
-        width=8,
-        alphas=(1.0, 2.0),
-        seeds=1,
-        max_steps=2,
-        check_every=1,
-        temps=(2.0**-12, 2.0**-11, 2.0**-10),
-        temps_per_entry=1,
-    )
-    monkeypatch.setitem(M.PHASE, "smoke", cfg)
-    table, entries, missing = M.phase_results("smoke", Store(tmp_path), show_progress=False)
+
+def test_the_phase_grid_runs_no_row_below_a_fully_capped_one(monkeypatch, tmp_path):
+    grid = tiny_phase_grid(monkeypatch, seeds=1, temps=(2.0**-12, 2.0**-11, 2.0**-10))
+    found = experiment.collect(E.PHASE, "smoke", Store(tmp_path))
+    table = found.table
     assert (table["status"] == "unfitted").all() and list(table["T"].unique()) == [2.0**-10]
-    assert len(entries) == 1 and missing == []  # rows 2^-11 and 2^-12 are skipped, not missing
-    assert M.capped_floor(table, "smoke") == 2.0**-10
+    assert len(found.entries) == 1 and found.missing == []  # rows 2^-11 and 2^-12 are skipped, not missing
+    assert A.capped_floor(table, grid.runs_per_row) == 2.0**-10
 
 
 def test_step_resolution_and_cell_table():
@@ -265,17 +285,17 @@ def test_step_resolution_and_cell_table():
     ]
     rows.append(dict(alpha=4.0, T=0.25, seed=0, test_error=0.5, status="unfitted"))  # not every seed fitted
     table = pd.DataFrame(rows)
-    res = M.step_resolution(table, alpha_min=1.0, temps=(0.25, 1.0))
+    res = A.step_resolution(table, alpha_min=1.0, temps=(0.25, 1.0))
     assert res["n_cells"] == 6
     assert res["step_T"] == pytest.approx(0.01) and res["step_alpha"] == pytest.approx(0.02)
     assert res["sem"] == pytest.approx(0.005) and res["needed"] == pytest.approx(2 * math.sqrt(2) * 0.005)
     with pytest.raises(ValueError, match="no cell with every seed fitted at alpha >= 8"):
-        M.step_resolution(table, alpha_min=8.0, temps=(0.25, 1.0))
-    shown = M.cell_table(table, "test_error", every=2, scale=100)
+        A.step_resolution(table, alpha_min=8.0, temps=(0.25, 1.0))
+    shown = A.cell_table(table, "test_error", every=2, scale=100)
     assert list(shown.index) == ["2^0", "2^-1", "2^-2"] and list(shown.columns) == ["2^0", "2^2"]
     assert shown.loc["2^-2", "2^0"] == pytest.approx(10.0) and shown.loc["2^-2", "2^2"] == pytest.approx(50.0)
     with pytest.raises(ValueError, match="every must be a positive integer, got 0"):
-        M.cell_table(table, "test_error", every=0)
+        A.cell_table(table, "test_error", every=0)
 
 
 def test_stability_edge_and_s6_use_the_columns_that_train():
@@ -293,18 +313,18 @@ def test_stability_edge_and_s6_use_the_columns_that_train():
         for s in (0, 1)
     ]
     table = pd.DataFrame(rows)
-    edge = M.stability_edge(table)
+    edge = A.stability_edge(table)
     assert edge["n_cells"] == 9 and edge["n_diverged_cells"] == 4  # α = 0.25 everywhere, (2, 1)
     assert np.isnan(edge["T_max"][0.25]) and edge["T_max"][0.5] == 1.0 and edge["T_max"][2.0] == 0.5
-    s6 = M.claim_s6(table)  # α = 0.25 never trains: the smallest that does is 0.5
+    s6 = A.weight_change_across_alpha(table)  # α = 0.25 never trains: the smallest that does is 0.5
     assert s6["alpha_small"] == 0.5 and s6["ratios"] == {0.25: 8.0, 0.5: 8.0} and s6["min_ratio"] == 8.0
 
 
 def test_train_mlp_on_digits_converts_temperature_and_flags_divergence():
-    cfg = dict(M.PHASE["smoke"], depth=2, width=16, max_steps=600, check_every=25)
-    task = M.load_task("digits", max_P=128)
+    cfg = replace(SCALES["smoke"].phase, depth=2, width=16, max_steps=600, check_every=25)
+    task = D.load_task("digits", max_P=128)
     assert len(task.y_test) == 1797 - 128 and len(task.y_pool) == 128
-    table, stats = M.train_mlp(
+    table, stats = model.train_mlp(
         cfg, task, 128, seed=0, alphas=[2.0**-7, 2.0**5], temps=[2.0**-6, 4.0], show_progress=False
     )
     assert len(table) == 4 and stats["members"] == 4
@@ -321,14 +341,14 @@ def test_train_mlp_on_digits_converts_temperature_and_flags_divergence():
 
 
 def test_mnist_task_split_offline(shared_data):
-    task = M.load_task("mnist", max_P=8192)
+    task = D.load_task("mnist", max_P=8192)
     assert task.n_total == 10_999 and len(task.y_test) == 10_999 - 8192 and len(task.y_pool) == 8192
     assert set(task.y_test.unique().tolist()) == {-1, 1}
     assert float(task.x_pool.pow(2).sum(1).mean()) == pytest.approx(784, rel=0.1)  # E‖x‖² ≈ d
     x1, _ = task.training_set(1024, seed=3)
     x2, _ = task.training_set(2048, seed=3)
     assert torch.equal(x1, x2[:1024])  # nested in P for one seed
-    assert M.lazy_Ps("paper") == (1024, 2048, 4096, 8192)
+    assert E.lazy_Ps("paper") == (1024, 2048, 4096, 8192)
 
 
 def test_lazy_summary_skips_temperatures_where_a_seed_diverged():
@@ -343,7 +363,7 @@ def test_lazy_summary_skips_temperatures_where_a_seed_diverged():
         ):
             rows.append(dict(P=1024, seed=seed, T=T, test_error=err, status=status, steps=steps))
     table = pd.DataFrame(rows)
-    s = M.lazy_summary(table, M.tc_rule(table)).iloc[0]
+    s = A.lazy_summary(table, A.tc_rule(table)).iloc[0]
     assert s["lowest_error"] == pytest.approx(0.06) and s["T_lowest"] == 0.08  # not 0.02 at T = 0.16
     assert s["first_T_diverged"] == 0.16 and s["steps_smallest_T"] == 900.5
     assert s["change_vs_plateau"] == pytest.approx(-0.4) and s["T_c"] == 0.08
@@ -371,9 +391,9 @@ def test_perceptron_exponents_by_d_recover_planted_laws():
                         )
                     )
     rows.append({**rows[0], "T_alpha": 1.0, "u_par": 1e9})  # gradient-descent-like: left out
-    by_d = M.perceptron_exponents_by_d(pd.DataFrame(rows)).set_index(["chi", "d"])
+    by_d = A.perceptron_exponents_by_d(pd.DataFrame(rows)).set_index(["chi", "d"])
     assert sorted(by_d.index) == [(1.0, 16), (1.0, 64), (3.0, 16), (3.0, 64)]
-    for (chi, d), row in by_d.iterrows():
+    for (chi, _d), row in by_d.iterrows():
         assert row["delta"] == pytest.approx(1.0) and row["gamma"] == pytest.approx(1 / (1 + chi))
         assert row["b"] == pytest.approx(2.0 if chi == 1 else 1.5)
         assert row["perp_scaled_mean"] == pytest.approx(0.3 if chi == 1 else 0.2)
@@ -388,106 +408,56 @@ def test_perceptron_noise_cost_compares_noisy_runs_with_the_smallest_temperature
             "test_error": [0.01, 0.5, 0.02, 0.04, 0.001, 0.5, 0.01, 0.02],
         }
     )
-    cost = M.perceptron_noise_cost(table)
+    cost = A.perceptron_noise_cost(table)
     assert cost[1.0] == pytest.approx(3.0) and cost[3.0] == pytest.approx(15.0)
 
 
 def test_seed_sets_follow_lrlib_seed_unless_an_offset_is_given(monkeypatch):
     monkeypatch.setenv("LRLIB_SEED", "7")
-    assert M.seeds(3) == [7, 8, 9]
-    assert M.seeds(3, M.LAZY_CHECK_OFFSET) == [100, 101, 102]
+    assert E.seeds(3) == [7, 8, 9]
+    assert E.seeds(3, LAZY_CHECK_OFFSET) == [100, 101, 102]
 
 
-def test_the_shipped_phase_grid_gives_what_the_chapter_text_says(shared_data):
-    """Sections 1–2 and the claims of chapter 5 quote these numbers of the stored paper-scale (α, T) grid, and
-    name P7 as not reproduced: a change to the analysis that moves them must fail here, not ship under unchanged
-    text."""
-    from lrlib.store import Store, default_store
-
-    table, _, missing = M.phase_results(
-        "paper", Store(default_store("paper").root, read_only=True), only_stored=True, show_progress=False
-    )
-    if missing:
-        pytest.skip(f"{len(missing)} entries of the paper-scale phase grid are not stored")
-    assert M.capped_floor(table, "paper") == 2.0**-21 and table["T"].min() == 2.0**-21
-    capped = table[table["status"] == "unfitted"].groupby("T").size()
-    assert [capped[2.0**k] for k in range(-14, -22, -1)] == [5, 14, 32, 47, 62, 76, 102, 104]
-    assert capped[capped.index > 2.0**-14].sum() == 3  # at the edge of stability
-    err = M.cell_means(table, "test_error")[2]
-    lazy = err[2.0**11]
-    assert [round(100 * lazy[2.0**k], 1) for k in (-15, -7, -4)] == [8.7, 9.9, 9.2]
-    assert round(100 * err.loc[2.0**-7, 2.0**6], 1) == 8.6
-    assert [round(100 * err.loc[2.0**k, 0.25], 1) for k in (-16, -6)] == [8.1, 5.2]
-    bottom = err.loc[2.0**-20, err.columns <= 1]
-    assert (round(100 * bottom.min()), round(100 * bottom.max())) == (25, 31)
-    fitted = table.groupby(["alpha", "T"])["status"].transform(lambda s: (s == "fitted").all())
-    best = table[fitted].groupby(["alpha", "T"])["test_error"].mean().groupby(level=0).min()
-    assert (round(100 * best[best.index <= 4].min(), 1), round(100 * best[best.index <= 4].max(), 1)) == (5.1, 5.3)
-    assert round(100 * best[best.index >= 2**8].min(), 1) == 8.6 and round(100 * best[2.0**3], 1) == 5.7
-    assert [round(100 * err.loc[2.0**-15, a], 1) for a in (2.0**-14, 4.0, 16.0)] == [5.1, 8.9, 9.7]
-    res = M.step_resolution(table, alpha_min=2.0**8, temps=(2.0**-15, 2.0**-7))
-    assert [round(100 * res[k], 2) for k in ("step_T", "step_alpha", "needed", "sem")] == [0.14, 0.11, 1.09, 0.39]
-    assert len(M.opposite_effects(table)) == 0  # P7: not reproduced
-    ratios = {round(math.log2(T)): round(r, -1) for T, r in M.claim_s6(table)["ratios"].items()}
-    assert [ratios[k] for k in (-21, -20, -19, -18, -17, -14)] == [40, 1130, 2250, 2540, 3190, 7470]
-    topt = M.loglog_slope(M.optimal_temperature(table), "alpha", "T_opt")
-    assert (round(topt.slope, 2), round(topt.stderr, 2), topt.n) == (0.65, 0.05, 15)
-    edge = M.stability_edge(table)["T_max"]
-    k = M.loglog_slope(edge[edge.index <= 1].rename("T_max").rename_axis("alpha").reset_index(), "alpha", "T_max")
-    assert (round(k.slope, 2), round(k.stderr, 2)) == (0.65, 0.02)
+def test_the_findings_of_the_stored_paper_results(shared_data, monkeypatch, snapshot):
+    """Every number the chapter's prose quotes, on the stored paper-scale results: a change to the analysis that
+    moves one must fail here, not ship under unchanged text."""
+    monkeypatch.setenv("LRLIB_PROFILE", "paper")
+    monkeypatch.setenv("LRLIB_RESULTS", "stored")
+    monkeypatch.delenv("LRLIB_SEED", raising=False)
+    run = chapter.start(ch5)
+    res = ch5.load(run)
+    if not all(r.complete and r.scale == "paper" for r in res.parts.values()):
+        pytest.skip("the paper-scale results of chapter 5 are not all stored")
+    snapshot("ch05_findings", ch5.findings(res))
+    claims = ch5.check_claims(res)
+    assert [c.name for c in claims.failed] == [
+        "P7 cells where raising T and lowering α move test error in opposite directions (> 2 SE)"
+    ]
+    assert len(claims.items) == 16
 
 
-def test_phase_results_leaves_a_block_another_process_is_finishing_to_that_process(monkeypatch, tmp_path):
+def test_the_phase_grid_leaves_a_block_another_process_is_finishing_to_that_process(monkeypatch, tmp_path):
     import os
     import socket
 
-    from lrlib.store import Store
-
-    temps = (2.0**-12, 2.0**-11, 2.0**-10)
-    cfg = dict(
-        M.PHASE["smoke"],
-        P=64,
-        pool=64,
-        depth=1,
-        width=8,
-        alphas=(1.0, 2.0),
-        seeds=2,
-        max_steps=2,
-        check_every=1,
-        temps=temps,
-        temps_per_entry=1,
-    )
-    monkeypatch.setitem(M.PHASE, "smoke", cfg)
+    grid = tiny_phase_grid(monkeypatch, seeds=2, temps=(2.0**-12, 2.0**-11, 2.0**-10))
     store = Store(tmp_path)
-    busy = store.path_for(M.phase_config("smoke", 1, M.dataset_size("digits"), (2.0**-10,)))
+    busy = store.path_for(E.phase_config("smoke", 1, D.dataset_size("digits"), (2.0**-10,)))
     claim = busy.with_name(f".claim-{busy.name}")
     claim.parent.mkdir(parents=True, exist_ok=True)
     claim.write_text(f"{socket.gethostname()} {os.getppid()}")  # a live process computes seed 1
-    table, entries, missing = M.phase_results("smoke", store, show_progress=False)
+    found = experiment.collect(E.PHASE, "smoke", store)
     # seed 0 of the top row hit the cap everywhere: the rows below are left to the process finishing seed 1
-    assert len(entries) == 1 and missing == [((2.0**-10,), 1)] and set(table["T"]) == {2.0**-10}
+    assert len(found.entries) == 1 and set(found.table["T"]) == {2.0**-10}
+    assert [_block_of(u) for u in found.missing] == [((2.0**-10,), 1)]
     claim.unlink()  # that process is gone, without a result
-    table, entries, missing = M.phase_results("smoke", store, show_progress=False)
-    assert len(entries) == 2 and missing == [] and M.capped_floor(table, "smoke") == 2.0**-10
+    found = experiment.collect(E.PHASE, "smoke", store)
+    assert len(found.entries) == 2 and found.missing == []
+    assert A.capped_floor(found.table, grid.runs_per_row) == 2.0**-10
 
 
-def test_phase_results_picks_up_a_block_entry_another_process_stored_meanwhile(monkeypatch, tmp_path):
-    from lrlib.store import Store
-
-    cfg = dict(
-        M.PHASE["smoke"],
-        P=64,
-        pool=64,
-        depth=1,
-        width=8,
-        alphas=(1.0, 2.0),
-        seeds=2,
-        max_steps=2,
-        check_every=1,
-        temps=(2.0**-11, 2.0**-10),
-        temps_per_entry=1,
-    )
-    monkeypatch.setitem(M.PHASE, "smoke", cfg)
+def test_the_phase_grid_picks_up_a_block_entry_another_process_stored_meanwhile(monkeypatch, tmp_path):
+    grid = tiny_phase_grid(monkeypatch, seeds=2, temps=(2.0**-11, 2.0**-10))
     store = Store(tmp_path)
     own_cached = store.cached
 
@@ -498,5 +468,6 @@ def test_phase_results_picks_up_a_block_entry_another_process_stored_meanwhile(m
         return own_cached(config, compute, shared=shared)
 
     monkeypatch.setattr(store, "cached", other_process_has_it)
-    table, entries, missing = M.phase_results("smoke", store, show_progress=False)
-    assert len(entries) == 2 and missing == [] and M.capped_floor(table, "smoke") == 2.0**-10
+    found = experiment.collect(E.PHASE, "smoke", store)
+    assert len(found.entries) == 2 and found.missing == []
+    assert A.capped_floor(found.table, grid.runs_per_row) == 2.0**-10
