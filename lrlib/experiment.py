@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from . import profile
+from .data import DataError
 from .progress import progress
 from .store import Entry, Store, default_store
 
@@ -151,7 +152,10 @@ def part_scale(part: Part, requested: str | None = None) -> str:
     requested = requested or profile.profile()
     if requested == "smoke" or profile.results_mode() == "compute":
         return requested
-    found = stored(part, "paper")
+    try:
+        found = stored(part, "paper")
+    except DataError:  # without the data even the configurations cannot be built: nothing can be stored
+        return "smoke"
     if found.complete and found.entries or part.partial and found.entries:
         return "paper"
     return "smoke"

@@ -169,3 +169,17 @@ def test_units_are_the_blocks_in_order():
     part = _rows_part([[1, 2], [3]], [])
     assert [u.label for u in part.units("paper")] == ["r0c0", "r0c1", "r1c0"]
     assert np.all([u.config["scale"] == "paper" for u in part.units("paper")])
+
+
+def test_a_part_whose_data_is_missing_falls_back_to_smoke_in_the_book_build(tmp_path, monkeypatch):
+    from lrlib.data import DataError
+
+    _book_build(monkeypatch)
+    monkeypatch.setenv("LRLIB_STORE", str(tmp_path))
+
+    def blocks(scale):
+        if scale == "paper":
+            raise DataError("MNIST is not in LRLIB_DATA")
+        return [[_unit("u", 1, [], scale=scale)]]
+
+    assert experiment.part_scale(experiment.Part("grid", "the grid", blocks)) == "smoke"
