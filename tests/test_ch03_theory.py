@@ -1,10 +1,10 @@
-"""lrlib.theory: Newton minimum, Laplace evidence against quadrature, Occam invariance, noise-scale identities."""
+"""Chapter 3's theory: Newton minimum, Laplace evidence against quadrature, Occam invariance, noise-scale identities."""
 
 import numpy as np
 import pytest
 from scipy.special import expit, logsumexp
 
-from lrlib import theory
+from lrlib.papers.ch03_bayesian_batch_size import theory
 
 
 def _logistic_data(n, *, w_true=(1.5,), bias=None, seed=0):

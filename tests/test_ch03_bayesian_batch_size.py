@@ -1,4 +1,5 @@
-"""Chapter 3's experiment code: data splits, the evidence sweep, the B_opt rule, slopes, the sweep plumbing."""
+"""Chapter 3's experiment code: data splits, the evidence sweep, the B_opt rule, slopes, the sweep plumbing, and
+the numbers the chapter reports from the stored paper-scale results."""
 
 import dataclasses
 
@@ -6,42 +7,45 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lrlib.papers import bayesian_batch_size as M
-from lrlib.papers import bayesian_batch_size_sweeps as S
+from lrlib import chapter, experiment
+from lrlib.papers import ch03_bayesian_batch_size as ch3
+from lrlib.papers.ch03_bayesian_batch_size import analysis, data, evidence, sweeps
+from lrlib.papers.ch03_bayesian_batch_size.experiments import SWEEPS
+from lrlib.papers.ch03_bayesian_batch_size.scales import SCALES
 
 
 def test_zeros_vs_ones_is_balanced_and_disjoint():
     rng = np.random.default_rng(0)
     y = np.array([0] * 30 + [1] * 40 + [7] * 10)
     x = np.arange(len(y), dtype=float)[:, None]  # the input is the image's index
-    xtr, ytr, xte, yte = M.zeros_vs_ones(x, y, 20, rng)
+    xtr, ytr, xte, yte = data.zeros_vs_ones(x, y, 20, rng)
     assert ytr.sum() == 10 and len(ytr) == 20  # 10 zeros + 10 ones
     assert len(yte) == 2 * 20 and yte.sum() == 20  # the rest, balanced to the rarer class
     assert not set(xtr[:, 0]) & set(xte[:, 0])
     assert set(y[xtr[:, 0].astype(int)]) | set(y[xte[:, 0].astype(int)]) == {0, 1}
     with pytest.raises(ValueError, match="n_train"):
-        M.zeros_vs_ones(x, y, 7, rng)
+        data.zeros_vs_ones(x, y, 7, rng)
 
 
 def test_noisy_labels_are_nested_in_the_noise_level():
     rng = np.random.default_rng(1)
     y = rng.integers(0, 2, 1000).astype(float)
     u, coin = rng.random(1000), rng.integers(0, 2, 1000).astype(float)
-    assert np.array_equal(M.noisy_labels(y, 0.0, u, coin), y)
-    assert np.array_equal(M.noisy_labels(y, 1.0, u, coin), coin)
-    changed_02 = M.noisy_labels(y, 0.2, u, coin) != y
-    changed_05 = M.noisy_labels(y, 0.5, u, coin) != y
+    assert np.array_equal(data.noisy_labels(y, 0.0, u, coin), y)
+    assert np.array_equal(data.noisy_labels(y, 1.0, u, coin), coin)
+    changed_02 = data.noisy_labels(y, 0.2, u, coin) != y
+    changed_05 = data.noisy_labels(y, 0.5, u, coin) != y
     assert np.all(changed_05[changed_02])  # a label flipped at q = 0.2 stays flipped at 0.5
     assert 0.05 < changed_02.mean() < 0.15  # about q/2 of the labels change
     with pytest.raises(ValueError, match="noise"):
-        M.noisy_labels(y, 1.5, u, coin)
+        data.noisy_labels(y, 1.5, u, coin)
 
 
 def test_evidence_sweep_splits_into_depth_and_breadth():
     rng = np.random.default_rng(2)
     x = rng.normal(size=(60, 5))
     y = (x[:, 0] + 0.3 * rng.normal(size=60) > 0).astype(float)
-    table = M.evidence_sweep(x[:40], y[:40], x[40:], y[40:], [10.0, 1.0, 0.1])
+    table = evidence.evidence_sweep(x[:40], y[:40], x[40:], y[40:], [10.0, 1.0, 0.1])
     assert np.allclose(table["evidence"], table["depth"] + table["occam"] - np.log(2))
     assert (table["occam"] > 0).all()
     assert table["occam"].is_monotonic_increasing  # a weaker prior: a sharper minimum relative to it
@@ -52,14 +56,14 @@ def test_evidence_sweep_splits_into_depth_and_breadth():
 def test_optimal_batch_size_rule():
     b = [2, 4, 8, 16, 32]
     acc = 1 - (np.log2(b) - np.log2(6.0)) ** 2 / 100  # a parabola in log2 B with its vertex at B = 6
-    b_opt, interior = S.optimal_batch_size(b, acc)
+    b_opt, interior = analysis.optimal_batch_size(b, acc)
     assert interior and b_opt == pytest.approx(6.0)
-    assert S.optimal_batch_size(b, [0.9, 0.8, 0.7, 0.6, 0.5]) == (2.0, False)  # the edge is flagged
-    assert S.optimal_batch_size(b, [0.5, 0.6, 0.7, 0.8, 0.9]) == (32.0, False)
-    b_opt, _ = S.optimal_batch_size(b, [0.1, 0.9, 0.9, 0.2, 0.1])  # vertex clipped to neighbours
+    assert analysis.optimal_batch_size(b, [0.9, 0.8, 0.7, 0.6, 0.5]) == (2.0, False)  # the edge is flagged
+    assert analysis.optimal_batch_size(b, [0.5, 0.6, 0.7, 0.8, 0.9]) == (32.0, False)
+    b_opt, _ = analysis.optimal_batch_size(b, [0.1, 0.9, 0.9, 0.2, 0.1])  # vertex clipped to neighbours
     assert 2 <= b_opt <= 8
     with pytest.raises(ValueError, match="increase"):
-        S.optimal_batch_size([4, 2, 8], [0.1, 0.2, 0.3])
+        analysis.optimal_batch_size([4, 2, 8], [0.1, 0.2, 0.3])
 
 
 def _synthetic_sweep(b_opt_of, values, by, seeds=(0, 1, 2), noise=0.0):
@@ -87,11 +91,11 @@ def _synthetic_sweep(b_opt_of, values, by, seeds=(0, 1, 2), noise=0.0):
 def test_slope_of_b_opt_is_recovered(power):
     lrs = [0.05, 0.1, 0.2, 0.4]
     table = _synthetic_sweep(lambda e: 100 * e**power, lrs, "lr", noise=0.002)
-    slope, (low, high), used = S.slope_with_band(table, "lr", lambda e: e, n_boot=100)
+    slope, (low, high), used = analysis.slope_with_band(table, "lr", lambda e: e, n_boot=100)
     assert used == 4
     assert slope == pytest.approx(power, abs=0.1)
     assert low <= slope <= high
-    bopt = S.bopt_table(table, "lr")
+    bopt = analysis.bopt_table(table, "lr")
     assert np.allclose(bopt["g_opt"], bopt["lr"] * 1000 / (bopt["b_opt"] * 0.1))
 
 
@@ -100,10 +104,10 @@ def test_a_learning_rate_that_never_trains_is_flagged_and_left_out_of_the_traine
     table = _synthetic_sweep(lambda e: 100 * e, lrs, "lr", noise=0.002)
     broken = np.isclose(table["lr"], 0.8)  # a chance-level curve whose argmax happens to be interior
     table.loc[broken, "test_accuracy"] = 0.1 + 0.01 * np.exp(-(np.log2(table.loc[broken, "batch_size"] / 4.0) ** 2))
-    bopt = S.bopt_table(table, "lr")
+    bopt = analysis.bopt_table(table, "lr")
     assert list(bopt["trained"]) == [True, True, True, True, False] and bopt["interior"].all()
-    planned, _, used_all = S.slope_with_band(table, "lr", lambda e: e, n_boot=50)
-    trained, (low, high), used = S.slope_with_band(table, "lr", lambda e: e, n_boot=50, trained_only=True)
+    planned, _, used_all = analysis.slope_with_band(table, "lr", lambda e: e, n_boot=50)
+    trained, (low, high), used = analysis.slope_with_band(table, "lr", lambda e: e, n_boot=50, trained_only=True)
     assert (used_all, used) == (5, 4)
     assert trained == pytest.approx(1.0, abs=0.1) and low <= trained <= high
     assert planned < 0.8  # the noise argmax at B = 4 drags the planned fit down
@@ -111,23 +115,23 @@ def test_a_learning_rate_that_never_trains_is_flagged_and_left_out_of_the_traine
 
 def test_members_and_groups_cover_every_part():
     for scale in ("smoke", "paper"):
-        everything = S.all_members(scale)
+        everything = sweeps.all_members(scale)
         assert not everything.duplicated().any()
-        for part in S.PARTS:
-            merged = S.part_members(scale, part).merge(everything, how="left", indicator=True)
+        for name in sweeps.SWEEPS:
+            merged = sweeps.sweep_members(scale, name).merge(everything, how="left", indicator=True)
             assert (merged["_merge"] == "both").all()
-        pairs = S.groups(scale)
+        pairs = sweeps.groups(scale)
         assert len(pairs) == len(set(pairs)) == len(everything[["n_train", "batch_size"]].drop_duplicates())
         assert all(b <= n for n, b in pairs)
-    config = S.group_config("smoke", 1000, 20)
-    assert config["experiment"] == "ch3-batch-group" and config == S.group_config("smoke", 1000, 20)
+    config = sweeps.group_config("smoke", 1000, 20)
+    assert config["experiment"] == "ch3-batch-group" and config == sweeps.group_config("smoke", 1000, 20)
     with pytest.raises(ValueError, match="batch_size"):
-        S.group_config("smoke", 1000, 3)
+        sweeps.group_config("smoke", 1000, 3)
 
 
 def test_engine_trains_one_group_with_epoch_sampling(monkeypatch):
     tiny = dataclasses.replace(
-        S.SWEEPS["smoke"],
+        SCALES["smoke"].sweeps,
         hidden=8,
         epochs=2,
         eval_every=1,
@@ -139,11 +143,11 @@ def test_engine_trains_one_group_with_epoch_sampling(monkeypatch):
         n_values=(1000,),
         n_batch_sizes=(100,),
     )
-    monkeypatch.setitem(S.SWEEPS, "smoke", tiny)
-    out = S.compute_group("smoke", 1000, 100, device="cpu", progress=False)
+    monkeypatch.setitem(SCALES, "smoke", dataclasses.replace(SCALES["smoke"], sweeps=tiny))
+    out = sweeps.compute_group("smoke", 1000, 100, device="cpu", progress=False)
     table = out["table"]
     final = table[table["final"]]
-    assert len(final) == len(S.group_config("smoke", 1000, 100)["members"]) == 4  # (0.05, 0.9), (0.4, 0.0)
+    assert len(final) == len(sweeps.group_config("smoke", 1000, 100)["members"]) == 4  # (0.05, 0.9), (0.4, 0.0)
     assert (final["step"] == 2 * 10).all() and (final["epoch"] == 2).all()
     assert set(table["epoch"]) == {0, 1, 2}
     assert final["test_accuracy"].between(0, 1).all()
@@ -151,19 +155,19 @@ def test_engine_trains_one_group_with_epoch_sampling(monkeypatch):
 
 
 def test_sweep_view_selects_each_part():
-    table = S.all_members("smoke").assign(final=True, test_accuracy=0.5)
-    assert set(S.part_view(table, "smoke", "lr")["lr"]) == set(S.SWEEPS["smoke"].lrs)
-    assert set(S.part_view(table, "smoke", "momentum")["momentum"]) == set(S.SWEEPS["smoke"].momenta)
-    assert set(S.part_view(table, "smoke", "n")["n_train"]) == set(S.SWEEPS["smoke"].n_values)
-    with pytest.raises(ValueError, match="part"):
-        S.part_view(table, "smoke", "width")
+    table = sweeps.all_members("smoke").assign(final=True, test_accuracy=0.5)
+    assert set(sweeps.sweep_view(table, "smoke", "lr")["lr"]) == set(SCALES["smoke"].sweeps.lrs)
+    assert set(sweeps.sweep_view(table, "smoke", "momentum")["momentum"]) == set(SCALES["smoke"].sweeps.momenta)
+    assert set(sweeps.sweep_view(table, "smoke", "n")["n_train"]) == set(SCALES["smoke"].sweeps.n_values)
+    with pytest.raises(ValueError, match="sweep"):
+        sweeps.sweep_view(table, "smoke", "width")
 
 
 def _mnist_or_skip():
     from lrlib.data import DataError
 
     try:
-        return M.mnist_pool()
+        return data.mnist_pool()
     except DataError as missing:
         pytest.skip(f"MNIST files not available: {missing}")
 
@@ -173,8 +177,8 @@ def test_mnist_pool_and_the_paper_scale_sweep_data():
     assert x.shape == (10999, 784) and 0.0 <= x.min() and x.max() <= 1.0
     assert "first 999" in source
     assert (np.bincount(y[y <= 1]) == [980 + 97, 1135 + 116]).all()
-    x_pool, y_pool, x_test, y_test, _ = S.sweep_data("paper")
-    cfg = S.SWEEPS["paper"]
+    x_pool, y_pool, x_test, y_test, _ = data.sweep_data("paper")
+    cfg = SCALES["paper"].sweeps
     assert len(y_test) == cfg.n_test and len(y_pool) == max(cfg.n_values)
     assert x_pool.shape[1] == 784 and x_pool.dtype.is_floating_point
 
@@ -183,55 +187,49 @@ def test_best_during_training_takes_the_maximum_over_evaluations():
     final = _synthetic_sweep(lambda e: 8.0, [0.1], "lr")
     early = final.assign(final=False, test_accuracy=final["test_accuracy"] + 0.01)
     table = pd.concat([early, final])
-    best = S.final_accuracy(table, "lr", "best")[0.1]
-    last = S.final_accuracy(table, "lr", "final")[0.1]
+    best = analysis.final_accuracy(table, "lr", "best")[0.1]
+    last = analysis.final_accuracy(table, "lr", "final")[0.1]
     assert np.allclose(best.to_numpy(), last.to_numpy() + 0.01)
     with pytest.raises(ValueError, match="metric"):
-        S.final_accuracy(table, "lr", "median")
+        analysis.final_accuracy(table, "lr", "median")
 
 
 def test_optima_at_the_grid_edge_are_reported_as_bounds():
     table = _synthetic_sweep(lambda e: {0.1: 0.25, 0.2: 8.0, 0.4: 5000.0}[e], [0.1, 0.2, 0.4], "lr")
-    bopt = S.bopt_table(table, "lr")
+    bopt = analysis.bopt_table(table, "lr")
     assert list(bopt["edge"]) == ["low", "", "high"]
-    assert S.format_bopt(bopt) == "≤ 1, 8, ≥ 1e+03"
+    assert analysis.format_bopt(bopt) == "≤ 1, 8, ≥ 1e+03"
 
 
-def test_programs_stored_counts_the_batched_programs(tmp_path):
+def test_the_sweeps_part_has_one_unit_per_batched_program_cheapest_first(tmp_path):
     from lrlib.store import Store
 
+    units = SWEEPS.units("paper")
+    assert len(units) == len(sweeps.groups("paper")) == 51
+    assert [u.config["n_train"] / u.config["batch_size"] for u in units] == sorted(
+        u.config["n_train"] / u.config["batch_size"] for u in units
+    )
     store = Store(tmp_path)
-    total = len(S.groups("paper"))
-    assert S.programs_stored(store, "paper") == (0, total) and total == 51
-    n, b = S.groups("paper")[0]
-    store.put(S.group_config("paper", n, b), table=pd.DataFrame({"x": [1.0]}))
-    assert S.programs_stored(store, "paper") == (1, total)
-    assert not S.results_stored(store, "paper")
+    assert len(experiment.collect(SWEEPS, "paper", store, compute=False).missing) == 51
+    store.put(units[0].config, table=pd.DataFrame({"x": [1.0]}))
+    found = experiment.collect(SWEEPS, "paper", store, compute=False)
+    assert (len(found.entries), len(found.missing)) == (1, 50)
 
 
-def test_the_shipped_paper_results_give_what_the_chapter_text_says():
-    """The chapter's prose quotes these stored paper-scale numbers and names the claims that fail: a change to the
-    analysis that moves them must fail here, not ship silently as a different FAIL row under unchanged text."""
-    from lrlib.store import Store, default_root
-
-    store = Store(default_root("paper"), read_only=True)
-    if not (M.evidence_results_stored() and S.results_stored(store, "paper")):
+def test_the_stored_paper_results_give_the_chapter_its_findings_and_claims(shared_data, monkeypatch, snapshot):
+    """The chapter's prose quotes these findings and names the claims that fail: a change to the analysis that moves
+    them must fail here, not ship silently as a different FAIL row under unchanged text."""
+    monkeypatch.setenv("LRLIB_PROFILE", "paper")
+    monkeypatch.setenv("LRLIB_RESULTS", "stored")
+    monkeypatch.delenv("LRLIB_SEED", raising=False)
+    monkeypatch.delenv("LRLIB_STORE", raising=False)
+    run = chapter.start(ch3)
+    if set(run.part_scales.values()) != {"paper"}:
         pytest.skip("the paper-scale results of chapter 3 are not all stored")
-    sweeps, _ = S.sweep_results(store, "paper")
-    summary = M.sweep_summary(sweeps, "paper")
-    assert summary["lr_slope"][0] == pytest.approx(0.64, abs=0.005)
-    assert summary["lr_slope_trained"][0] == pytest.approx(1.246, abs=0.001)
-    assert summary["lr_slope_trained"][1] == pytest.approx((1.05, 1.40), abs=0.005)
-    assert summary["momentum_slope"][0] == pytest.approx(1.03, abs=0.005)
-    assert summary["n_slope"][0] == pytest.approx(0.01, abs=0.01)
-    lr = summary["lr"].set_index("lr")
-    assert list(lr.index[~lr["trained"]]) == [2.0, 5.0, 10.0]
-    assert lr.loc[1.0, "best_accuracy"] - lr.loc[1.0, "full_batch_accuracy"] == pytest.approx(0.0015, abs=0.0001)
-    claims, _ = M.check_claims(M.evidence_results(store, "paper").table, "paper", sweeps, "paper")
+    res = ch3.load(run)
+    snapshot("ch03_findings", ch3.findings(res))
+    claims = ch3.check_claims(res)
     failed = [c.name for c in claims.check().not_reproduced]
     assert len(claims.items) == 15 and len(failed) == 3
-    assert [
-        "best minus full-batch" in failed[0],
-        "B_opt ∝ ε: log-log slope" in failed[1],
-        "B_opt ∝ N" in failed[2],
-    ] == [True, True, True]
+    expected = ("best minus full-batch", "B_opt ∝ ε: log-log slope", "B_opt ∝ N")
+    assert all(words in name for words, name in zip(expected, failed)), failed

@@ -1,0 +1,92 @@
+"""The chapter's data: the offline MNIST pool, its balanced 0-vs-1 splits with label noise (Figs. 1-3), and the
+fixed test set and nested training sets of the batch-size sweeps (Figs. 4-7).
+
+The MNIST pool (both scales, every machine) is the canonical 10,000-image test split plus the first 999 images of
+the training split. The paper drew its training sets from the 60,000 training images [recalled]; the full training
+images are not available offline, and a fixed pool keeps the stored paper-scale results reproducible on any machine.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import torch
+
+from ... import profile
+from .scales import SCALES
+
+
+def mnist_pool() -> tuple[np.ndarray, np.ndarray, str]:
+    """The MNIST pool every scale draws from: the 10,000 test images and the first 999 training images.
+
+    Returns inputs [10999, 784] float64 in [0, 1], labels [10999] int, and a description of the files used.
+    """
+    from ...data import load_mnist
+
+    test = load_mnist("test")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # offline: the loader warns that it has 999 images only
+        train = load_mnist("train", allow_subset=True)
+    x = np.concatenate([test.x.numpy(), train.x[:999].numpy()]).astype(np.float64)
+    y = np.concatenate([test.y.numpy(), train.y[:999].numpy()])
+    source = (
+        "MNIST: the canonical 10,000-image test split plus the first 999 images of the training split "
+        "(10,999 real images; pixels / 255)"
+    )
+    return x, y, source
+
+
+def zeros_vs_ones(x: np.ndarray, y: np.ndarray, n_train: int, rng: np.random.Generator):
+    """A balanced 0-vs-1 split: n_train/2 of each class for training, the rest (balanced) for testing.
+
+    Returns (x_train, y_train, x_test, y_test) with 0/1 labels (1 = digit one).
+    """
+    if n_train <= 0 or n_train % 2:
+        raise ValueError(f"n_train must be a positive even number, got {n_train}")
+    zeros, ones = rng.permutation(np.flatnonzero(y == 0)), rng.permutation(np.flatnonzero(y == 1))
+    half = n_train // 2
+    n_test = min(len(zeros), len(ones)) - half
+    if n_test <= 0:
+        raise ValueError(f"n_train={n_train} leaves no test images (pool: {len(zeros)} zeros, {len(ones)} ones)")
+    train = np.concatenate([zeros[:half], ones[:half]])
+    test = np.concatenate([zeros[half : half + n_test], ones[half : half + n_test]])
+    return x[train], (y[train] == 1).astype(float), x[test], (y[test] == 1).astype(float)
+
+
+def noisy_labels(y: np.ndarray, noise: float, u: np.ndarray, coin: np.ndarray) -> np.ndarray:
+    """Replace label i by the fair coin ``coin[i]`` where ``u[i] < noise`` (nested in ``noise`` for fixed u)."""
+    if not 0.0 <= noise <= 1.0:
+        raise ValueError(f"noise must lie in [0, 1], got {noise}")
+    return np.where(u < noise, coin, y)
+
+
+def sweep_data(scale: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, str]:
+    """The sweeps' fixed test set and the pool of training images (nested training sets are its prefixes).
+
+    Returns x_train_pool [M, D], y_train_pool [M], x_test [n_test, D], y_test [n_test] (float32, int64) and a
+    description of the data.
+    """
+    cfg = SCALES[scale].sweeps
+    rng = np.random.default_rng(profile.seed(100))  # the split is fixed: seed base 100 (+ LRLIB_SEED)
+    if cfg.dataset == "digits":
+        from ...data import load_digits
+
+        ds = load_digits()
+        x, y, source = ds.x.numpy(), ds.y.numpy(), ds.source
+    elif cfg.dataset == "mnist":
+        x, y, source = mnist_pool()
+    else:
+        raise ValueError(f"dataset must be 'digits' or 'mnist', got {cfg.dataset!r}")
+    order = rng.permutation(len(y))
+    test, pool = order[: cfg.n_test], order[cfg.n_test :]
+    n_max = max(cfg.n_train, *cfg.n_values)
+    if len(pool) < n_max:
+        raise ValueError(
+            f"{cfg.dataset} leaves {len(pool)} training images after a {cfg.n_test}-image test set; "
+            f"the scale needs {n_max}"
+        )
+    as_x = lambda idx: torch.as_tensor(x[idx], dtype=torch.float32)  # noqa: E731
+    as_y = lambda idx: torch.as_tensor(y[idx], dtype=torch.int64)  # noqa: E731
+    source = f"{source}; random split: {cfg.n_test} test images, training sets = the first N of the rest"
+    return as_x(pool[:n_max]), as_y(pool[:n_max]), as_x(test), as_y(test), source

@@ -1,0 +1,34 @@
+"""The chapter's two stored parts: the evidence experiment (Figs. 1-3, one entry, CPU-cheap) and the batch-size
+sweeps (Figs. 4-7, one entry per (N, B) batched program, hours on a CPU at paper scale).
+
+To compute the paper-scale sweeps (each program is stored as it finishes; start it once per core to share them)::
+
+    python -m lrlib.papers ch3.sweeps
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+from ...experiment import Part, Unit
+from . import evidence, sweeps
+from .data import sweep_data
+
+
+def evidence_blocks(scale: str):
+    yield [Unit("evidence", evidence.evidence_config(scale), lambda: evidence.compute_evidence(scale))]
+
+
+def sweep_blocks(scale: str):
+    """One block per batched program, cheapest first; the programs load the sweeps' data once between them."""
+    members = sweeps.all_members(scale)
+    data = cache(lambda: sweep_data(scale))
+    for n, b in sweeps.groups(scale, members):
+        config = sweeps.group_config(scale, n, b, members)
+        yield [Unit(f"N={n}, B={b}", config, lambda n=n, b=b: sweeps.compute_group(scale, n, b, data=data()))]
+
+
+EVIDENCE = Part("evidence", "evidence (Figs. 1-3)", evidence_blocks)
+# the book shows the paper-scale sweeps only once every program is stored (partial=False)
+SWEEPS = Part("sweeps", "batch-size sweeps (Figs. 4-7)", sweep_blocks, shared=True, costly=True)
+PARTS = (EVIDENCE, SWEEPS)

@@ -1,0 +1,183 @@
+"""Every number the chapter's prose quotes, from one run's results (:mod:`lrlib.findings`).
+
+Values that depend on which learning rates train or sit at the grid's edge are text ("none" when empty), so one
+sentence of prose reads true at either scale.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ...findings import Findings
+from .analysis import TRAINED_ACCURACY, evidence_summary, format_bopt, sweep, sweep_summary
+from .scales import SCALES
+
+
+def _listed(values, fmt: str = "") -> str:
+    """Values for prose, comma-separated (``fmt``: a format spec, ``g`` for numbers by default); "none" if empty."""
+    return ", ".join(format(v, fmt or ("" if isinstance(v, str) else "g")) for v in values) or "none"
+
+
+def findings(res) -> pd.DataFrame:
+    f = Findings()
+    evidence_findings(f, res)
+    learning_rate_findings(f, res)
+    momentum_and_size_findings(f, res)
+    return f.table()
+
+
+def evidence_findings(f: Findings, res) -> None:
+    """Figs. 1-3."""
+    ev = evidence_summary(res.table("evidence"))
+    scale = res.scale("evidence")
+    seeds = len(SCALES[scale].evidence.seeds)
+
+    def add(key, quantity, value, **kw):
+        f.add(key, quantity, value, part="evidence", scale=scale, seeds=seeds, **kw)
+
+    low, high = ev["random_test_acc_range"]
+    add("memorising_lam", "largest λ at which every seed memorises the random labels", ev["largest_memorising_lam"])
+    add(
+        "memorising_lam_raw_pixels",
+        "the same λ for raw 0-255 pixels (× 255²)",
+        ev["largest_memorising_lam"] * 255**2,
+    )
+    add(
+        "random_test_acc_low",
+        "random labels: lowest test accuracy over λ and seeds",
+        low,
+        paper="≈ 50%",
+        source="recalled",
+    )
+    add(
+        "random_test_acc_high",
+        "random labels: highest test accuracy over λ and seeds",
+        high,
+        paper="≈ 50%",
+        source="recalled",
+    )
+    add(
+        "informative_test_acc_min",
+        "informative labels: lowest test accuracy over λ and seeds",
+        ev["informative_test_acc_min"],
+        paper="≥ 98%",
+        source="recalled",
+    )
+    add(
+        "random_train_acc_lam_1e3",
+        "random labels: training accuracy at λ = 1e-3 (mean of seeds)",
+        ev["random_train_acc_1e-3"],
+        unit="fraction",
+    )
+    add("min_evidence_random", "random labels: lowest E/N over λ and seeds", ev["min_evidence_random"], unit="nats")
+    add(
+        "min_evidence_informative",
+        "informative labels: lowest seed-mean E/N over λ",
+        ev["min_evidence_informative"],
+        unit="nats",
+    )
+    add("best_lam_evidence", "informative labels: λ of the lowest seed-mean E/N", ev["argmax_evidence_lam"])
+    add(
+        "best_lam_test_ce", "informative labels: λ of the lowest seed-mean test cross-entropy", ev["argmin_test_ce_lam"]
+    )
+    add(
+        "evidence_gap_min",
+        "E/N(random) − E/N(informative), lowest over λ and seeds",
+        ev["evidence_gap_min"],
+        unit="nats",
+    )
+    add(
+        "spearman_all",
+        "Spearman(E/N, test cross-entropy) over every (λ, label noise), seed means",
+        ev["spearman_all"],
+    )
+    add(
+        "spearman_informative",
+        "Spearman(E/N, test cross-entropy) across λ, informative labels",
+        ev["spearman_informative"],
+        paper="strongly correlated",
+        source="paper",
+    )
+
+
+def learning_rate_findings(f: Findings, res) -> None:
+    """Figs. 4-5: the sweep over ε."""
+    scale = res.scale("sweeps")
+    sw, seeds = sweep_summary(res), len(SCALES[scale].sweeps.seeds)
+    lr = sw["lr"]
+    trained, untrained = lr[lr["trained"]], lr[~lr["trained"]]
+    fitted = trained[trained["interior"]]
+    gap = trained["best_accuracy"] - trained["full_batch_accuracy"]
+    final = sweep(res, "lr").loc[lambda t: t["final"]]
+    cells = final.groupby(["lr", "batch_size"])["test_accuracy"].mean()  # seed means
+    collapsed = cells[(cells < TRAINED_ACCURACY) & cells.index.get_level_values("lr").isin(trained["lr"])]
+
+    def add(key, quantity, value, **kw):
+        f.add(key, quantity, value, part="sweeps", scale=scale, seeds=seeds, **kw)
+
+    add("lrs", "learning rates ε of the sweep", _listed(lr["lr"]))
+    add("bopt_lr", "B_opt per ε (≤, ≥: a bound at the grid's edge)", format_bopt(lr), unit="examples")
+    add(
+        "lrs_untrained",
+        f"ε at which no B reaches {TRAINED_ACCURACY:.0%} test accuracy (their best seed-mean accuracy)",
+        _listed(f"{e:g} (best {a:.2f})" for e, a in zip(untrained["lr"], untrained["best_accuracy"])),
+    )
+    add("lrs_at_edge", "ε that train with B_opt at the grid's edge", _listed(trained.loc[~trained["interior"], "lr"]))
+    add("full_batch_gap_min", "best minus full-batch test accuracy, smallest over the ε that train", gap.min())
+    add("full_batch_gap_max", "best minus full-batch test accuracy, largest over the ε that train", gap.max())
+    add(
+        "full_batch_gap_per_lr",
+        "best minus full-batch test accuracy per ε that trains",
+        _listed(f"{e:g}: {g:.4f}" for e, g in zip(trained["lr"], gap)),
+        paper="a few %",
+        source="recalled",
+    )
+    add("collapsed_cells", "(ε, B) cells below 50% test accuracy at the ε that train", int(len(collapsed)))
+    add(
+        "collapsed_batch_sizes",
+        "batch sizes of those cells",
+        _listed(sorted(set(collapsed.index.get_level_values("batch_size")))),
+        unit="examples",
+    )
+    add(
+        "collapsed_accuracy_min",
+        "lowest seed-mean test accuracy of those cells",
+        f"{collapsed.min():.2f}" if len(collapsed) else "none",
+    )
+    add("bopt_trained_min", "smallest B_opt over the ε that train (interior)", fitted["b_opt"].min(), unit="examples")
+    add("bopt_trained_max", "largest B_opt over the ε that train (interior)", fitted["b_opt"].max(), unit="examples")
+    add("g_opt_trained_min", "smallest g_opt over the ε that train (interior)", fitted["g_opt"].min())
+    add("g_opt_trained_max", "largest g_opt over the ε that train (interior)", fitted["g_opt"].max())
+    for key, name, what in (
+        ("slope_lr", "lr_slope", "every interior argmax, as planned"),
+        ("slope_lr_trained", "lr_slope_trained", "the ε that train (a rule added after the run)"),
+        ("slope_lr_best", "lr_slope_best", "best accuracy during training"),
+    ):
+        _slope(add, key, f"B_opt against ε, log-log slope: {what}", sw[name], paper="1", source="paper")
+
+
+def momentum_and_size_findings(f: Findings, res) -> None:
+    """Figs. 6-7: the sweeps over N and momentum."""
+    scale = res.scale("sweeps")
+    sw, seeds = sweep_summary(res), len(SCALES[scale].sweeps.seeds)
+
+    def add(key, quantity, value, **kw):
+        f.add(key, quantity, value, part="sweeps", scale=scale, seeds=seeds, **kw)
+
+    add("n_values", "training-set sizes N of the sweep", _listed(sw["n"]["n_train"]))
+    add("bopt_n", "B_opt per N", format_bopt(sw["n"]), unit="examples")
+    _slope(add, "slope_n", "B_opt against N, log-log slope", sw["n_slope"], paper="1 for N ≳ 20,000", source="recalled")
+    add("momenta", "momenta m of the sweep", _listed(sw["momentum"]["momentum"]))
+    add("bopt_momentum", "B_opt per m", format_bopt(sw["momentum"]), unit="examples")
+    _slope(
+        add, "slope_momentum", "B_opt against 1/(1 − m), log-log slope", sw["momentum_slope"], paper="1", source="paper"
+    )
+
+
+def _slope(add, key: str, quantity: str, fit, **kw) -> None:
+    """A slope, its seed-bootstrap 95% band (``_low``, ``_high``) and how many points it fits (``_points``)."""
+    slope, (low, high), used = fit
+    add(key, quantity, slope, **kw)
+    add(f"{key}_low", f"{quantity}: 2.5% of the seed bootstrap", low)
+    add(f"{key}_high", f"{quantity}: 97.5% of the seed bootstrap", high)
+    add(f"{key}_points", f"{quantity}: points fitted", int(used))
