@@ -56,3 +56,23 @@ def snapshot():
                 assert same, f"{name}: {want.get('key', '?')}.{column} is {new!r}, the snapshot says {value!r}"
 
     return check
+
+
+@pytest.fixture
+def stored_paper(shared_data, monkeypatch):
+    """``stored_paper(chapter_package)`` → its ``Results`` read from the shipped paper-scale results, as the book
+    build reads them (skips if a part's paper results are not all stored)."""
+    from lrlib import chapter
+
+    monkeypatch.setenv("LRLIB_PROFILE", "paper")
+    monkeypatch.setenv("LRLIB_RESULTS", "stored")
+    monkeypatch.delenv("LRLIB_SEED", raising=False)
+    monkeypatch.delenv("LRLIB_STORE", raising=False)
+
+    def load(ch):
+        res = ch.load(chapter.start(ch))
+        if not all(r.complete and r.scale == "paper" for r in res.parts.values()):
+            pytest.skip(f"the paper-scale results of {ch.__name__} are not all stored")
+        return res
+
+    return load

@@ -67,16 +67,10 @@ def test_the_paper_configuration_is_the_stored_one():
 
 
 @pytest.fixture
-def paper_results(shared_data, monkeypatch):
-    from lrlib import chapter
+def paper_results(stored_paper):
     from lrlib.papers import ch00_quickstart as ch0
 
-    monkeypatch.setenv("LRLIB_PROFILE", "paper")
-    monkeypatch.setenv("LRLIB_RESULTS", "stored")
-    monkeypatch.delenv("LRLIB_SEED", raising=False)
-    run = chapter.start(ch0)
-    assert run.part_scales == {"sweep": "paper"}
-    return ch0, ch0.load(run)
+    return ch0, stored_paper(ch0)
 
 
 def test_claims_on_the_stored_sweep_are_labelled_paper_scale(paper_results):

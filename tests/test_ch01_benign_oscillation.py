@@ -236,16 +236,10 @@ def test_scales_are_defined_side_by_side():
 
 # ------------------------------------------------------------------------------- the stored paper-scale results
 @pytest.fixture
-def paper_results(shared_data, monkeypatch):
-    from lrlib import chapter
+def paper_results(stored_paper):
     from lrlib.papers import ch01_benign_oscillation as ch1
 
-    monkeypatch.setenv("LRLIB_PROFILE", "paper")
-    monkeypatch.setenv("LRLIB_RESULTS", "stored")
-    monkeypatch.delenv("LRLIB_SEED", raising=False)
-    run = chapter.start(ch1)
-    assert set(run.part_scales.values()) == {"paper"}
-    return ch1, ch1.load(run)
+    return ch1, stored_paper(ch1)
 
 
 def test_every_claim_holds_on_the_stored_paper_results(paper_results):

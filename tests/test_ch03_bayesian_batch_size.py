@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lrlib import chapter, experiment
+from lrlib import experiment
 from lrlib.papers import ch03_bayesian_batch_size as ch3
 from lrlib.papers.ch03_bayesian_batch_size import analysis, data, evidence, sweeps
 from lrlib.papers.ch03_bayesian_batch_size.experiments import SWEEPS
@@ -216,17 +216,10 @@ def test_the_sweeps_part_has_one_unit_per_batched_program_cheapest_first(tmp_pat
     assert (len(found.entries), len(found.missing)) == (1, 50)
 
 
-def test_the_stored_paper_results_give_the_chapter_its_findings_and_claims(shared_data, monkeypatch, snapshot):
+def test_the_stored_paper_results_give_the_chapter_its_findings_and_claims(stored_paper, snapshot):
     """The chapter's prose quotes these findings and names the claims that fail: a change to the analysis that moves
     them must fail here, not ship silently as a different FAIL row under unchanged text."""
-    monkeypatch.setenv("LRLIB_PROFILE", "paper")
-    monkeypatch.setenv("LRLIB_RESULTS", "stored")
-    monkeypatch.delenv("LRLIB_SEED", raising=False)
-    monkeypatch.delenv("LRLIB_STORE", raising=False)
-    run = chapter.start(ch3)
-    if set(run.part_scales.values()) != {"paper"}:
-        pytest.skip("the paper-scale results of chapter 3 are not all stored")
-    res = ch3.load(run)
+    res = stored_paper(ch3)
     snapshot("ch03_findings", ch3.findings(res))
     claims = ch3.check_claims(res)
     failed = [c.name for c in claims.check().not_reproduced]

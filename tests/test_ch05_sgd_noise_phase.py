@@ -9,7 +9,7 @@ import pytest
 import torch
 from scipy.stats import ks_2samp
 
-from lrlib import chapter, experiment
+from lrlib import experiment
 from lrlib.papers import ch05_sgd_noise_phase as ch5
 from lrlib.papers.ch05_sgd_noise_phase import analysis as A
 from lrlib.papers.ch05_sgd_noise_phase import data as D
@@ -418,16 +418,10 @@ def test_seed_sets_follow_lrlib_seed_unless_an_offset_is_given(monkeypatch):
     assert E.seeds(3, LAZY_CHECK_OFFSET) == [100, 101, 102]
 
 
-def test_the_findings_of_the_stored_paper_results(shared_data, monkeypatch, snapshot):
+def test_the_findings_of_the_stored_paper_results(stored_paper, snapshot):
     """Every number the chapter's prose quotes, on the stored paper-scale results: a change to the analysis that
     moves one must fail here, not ship under unchanged text."""
-    monkeypatch.setenv("LRLIB_PROFILE", "paper")
-    monkeypatch.setenv("LRLIB_RESULTS", "stored")
-    monkeypatch.delenv("LRLIB_SEED", raising=False)
-    run = chapter.start(ch5)
-    res = ch5.load(run)
-    if not all(r.complete and r.scale == "paper" for r in res.parts.values()):
-        pytest.skip("the paper-scale results of chapter 5 are not all stored")
+    res = stored_paper(ch5)
     snapshot("ch05_findings", ch5.findings(res))
     claims = ch5.check_claims(res)
     assert [c.name for c in claims.failed] == [
