@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ...stats import bootstrap_se, frame_slope, resample_within, seed_bootstrap
+from ...stats import bootstrap_se, frame_slope, loglog_slope, resample_within, seed_bootstrap
 from .scales import LAZY_SMALL_CHANGE, NOISE_DOMINATED, TC_RELATIVE
 
 
@@ -339,8 +339,7 @@ def tc_rule(table: pd.DataFrame, n_plateau: int = 3, relative: float = TC_RELATI
 
 def _tc_exponent(tc: pd.DataFrame) -> float:
     """a of T_c ∝ P^(−a) by least squares over the P values where T_c exists (NaN with fewer than two)."""
-    tc = tc.dropna()
-    return -float(np.polyfit(np.log(tc["P"]), np.log(tc["T_c"]), 1)[0]) if len(tc) >= 2 else float("nan")
+    return -loglog_slope(tc["P"], tc["T_c"], min_points=2).slope
 
 
 def tc_fit(table: pd.DataFrame, n_boot: int = 200, seed: int = 0) -> dict:
