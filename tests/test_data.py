@@ -88,3 +88,134 @@ def test_digits_and_parity():
 def test_bad_split():
     with pytest.raises(ValueError, match="split must be one of"):
         load_mnist("validation")
+
+
+# The full CIFAR-10 rebuild (cifar-10-batches-py-full/*.xz): a tiny synthetic build with its own checksum table.
+
+
+def _cifar_batch(n: int, seed: int) -> bytes:
+    import pickle
+
+    rng = np.random.default_rng(seed)
+    batch = {
+        b"data": rng.integers(0, 256, (n, 3072), dtype=np.uint8),
+        b"labels": [int(v) for v in rng.integers(0, 10, n)],
+        b"batch_label": b"synthetic",
+        b"filenames": [b"%d.png" % i for i in range(n)],
+    }
+    return pickle.dumps(batch, protocol=2)
+
+
+@pytest.fixture
+def xz_build(tmp_path, monkeypatch):
+    """A read-only data folder holding a 2-batch train / 1-batch test xz build, its table patched in."""
+    import hashlib
+    import lzma
+
+    from lrlib.data import real
+    from lrlib.data.files import FileSpec
+
+    root = tmp_path / "data"
+    folder = root / real.CIFAR10_XZ_DIR
+    folder.mkdir(parents=True)
+    table, raw = {}, {}
+    for split, names in (("train", ["data_batch_1", "data_batch_2"]), ("test", ["test_batch"])):
+        table[split] = []
+        for name in names:
+            raw[name] = _cifar_batch(6, seed=len(raw))
+            (folder / f"{name}.xz").write_bytes(lzma.compress(raw[name]))
+            sums = [hashlib.sha256(b).hexdigest() for b in ((folder / f"{name}.xz").read_bytes(), raw[name])]
+            path = f"{real.CIFAR10_XZ_DIR}/{name}"
+            table[split].append((FileSpec(path + ".xz", sha256=sums[0]), FileSpec(path, sha256=sums[1])))
+    monkeypatch.setattr(real, "CIFAR10_XZ_FILES", table)
+    monkeypatch.setenv("LRLIB_DATA", str(root))
+    monkeypatch.setenv("LRLIB_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("LRLIB_OFFLINE", "1")
+    for f in [*folder.iterdir(), folder, root]:
+        f.chmod(0o555 if f.is_dir() else 0o444)
+    yield root, raw, table
+    for f in [root, folder, *folder.iterdir()]:
+        f.chmod(0o755 if f.is_dir() else 0o644)
+
+
+def test_full_cifar_xz_build_is_decompressed_into_the_cache(xz_build, tmp_path):
+    import pickle
+
+    root, raw, _ = xz_build
+    train, test = load_cifar10("train"), load_cifar10("test")
+    assert len(train) == 12 and len(test) == 6
+    assert "xz-compressed rebuild" in train.source and "seed-0 order" in train.source and not train.notes
+    first = pickle.loads(raw["data_batch_1"], encoding="bytes")
+    assert np.array_equal(train.x[:6].numpy(), first[b"data"] / np.float32(255.0))
+    assert train.y[:6].tolist() == first[b"labels"]
+    cached = tmp_path / "cache/data/cifar-10-batches-py-full/data_batch_1"
+    assert cached.read_bytes() == raw["data_batch_1"]
+    assert sorted(p.name for p in root.rglob("*")) == [  # nothing written next to the (read-only) build
+        "cifar-10-batches-py-full",
+        "data_batch_1.xz",
+        "data_batch_2.xz",
+        "test_batch.xz",
+    ]
+
+
+def test_verified_cached_copy_is_reused_and_a_damaged_one_rebuilt(xz_build, tmp_path, monkeypatch):
+    import lzma
+
+    load_cifar10("test")
+    cached = tmp_path / "cache/data/cifar-10-batches-py-full/test_batch"
+    decompress = lzma.open
+    monkeypatch.setattr(lzma, "open", lambda *a, **k: pytest.fail("decompressed again"))
+    assert len(load_cifar10("test")) == 6
+    cached.write_bytes(cached.read_bytes()[:-10])
+    monkeypatch.setattr(lzma, "open", decompress)
+    _, raw, _ = xz_build
+    assert len(load_cifar10("test")) == 6 and cached.read_bytes() == raw["test_batch"]
+
+
+def test_corrupt_xz_file_names_the_file_and_checksum(xz_build, tmp_path):
+    root, _, table = xz_build
+    xz = root / "cifar-10-batches-py-full/data_batch_2.xz"
+    xz.chmod(0o644)
+    xz.write_bytes(xz.read_bytes()[:-20])
+    with pytest.raises(ChecksumError) as err:
+        load_cifar10("train")
+    message = str(err.value)
+    assert "\n" not in message and "data_batch_2.xz" in message and table["train"][1][0].sha256 in message
+
+
+def test_wrong_decompressed_checksum_is_caught_before_unpickling(xz_build, tmp_path, monkeypatch):
+    from lrlib.data import real
+    from lrlib.data.files import FileSpec
+
+    _, _, table = xz_build
+    packed, unpacked = table["test"][0]
+    monkeypatch.setitem(table, "test", [(packed, FileSpec(unpacked.path, sha256="0" * 64))])
+    monkeypatch.setattr(real, "_read_cifar_batch", lambda path: pytest.fail("unpickled"))
+    with pytest.raises(ChecksumError, match="test_batch.xz: decompresses to sha256 .*expected 0{64}"):
+        load_cifar10("test")
+    assert not list((tmp_path / "cache").rglob("*test_batch*"))
+
+
+def test_canonical_batches_come_before_the_xz_build(xz_build, tmp_path, monkeypatch):
+    from lrlib.data import real
+    from lrlib.data.files import FileSpec
+
+    root, raw, _ = xz_build
+    root.chmod(0o755)
+    (root / "cifar-10-batches-py").mkdir()
+    (root / "cifar-10-batches-py/test_batch").write_bytes(raw["data_batch_2"])
+    md5 = __import__("hashlib").md5(raw["data_batch_2"]).hexdigest()
+    monkeypatch.setitem(real.CIFAR10_FILES, "test", [FileSpec("cifar-10-batches-py/test_batch", md5=md5)])
+    test = load_cifar10("test")
+    assert test.source == "CIFAR-10 test split, all 10,000 images"
+    assert not (tmp_path / "cache").exists()
+
+
+def test_incomplete_xz_build_falls_back_to_the_subset_only_when_allowed(shared_data, tmp_path, monkeypatch):
+    root = _copy_shared(shared_data, tmp_path, monkeypatch)
+    monkeypatch.setenv("LRLIB_CACHE", str(tmp_path / "cache"))
+    (root / "cifar-10-batches-py-full").mkdir()
+    with pytest.raises(DataError, match="cifar-10-batches-py-full/test_batch.xz is not in"):
+        load_cifar10("test")
+    with pytest.warns(UserWarning, match="subset"):
+        assert len(load_cifar10("test", allow_subset=True)) == 1000

@@ -3,7 +3,7 @@
 The synthetic data models of each paper live beside that paper's code in ``lrlib.papers``.
 """
 
-from .files import ChecksumError, DataError, data_root, offline
+from .files import ChecksumError, DataError, cache_root, data_root, offline
 from .real import Dataset, load_cifar10, load_digits, load_mnist
 from .tasks import animals_vs_vehicles_labels, class_pair, parity_labels, random_subset
 
@@ -13,6 +13,7 @@ __all__ = [
     "load_cifar10",
     "load_digits",
     "data_root",
+    "cache_root",
     "offline",
     "DataError",
     "ChecksumError",

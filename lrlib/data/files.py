@@ -3,12 +3,15 @@
 The data folder is ``LRLIB_DATA`` if set, else a per-user data folder. Every file is checked against a known
 checksum before it is read (CIFAR-10 files are pickles: their bytes are verified before anything is unpickled).
 A missing file is downloaded when the machine is online, unless ``LRLIB_OFFLINE=1``; otherwise the error says
-exactly which file is missing, where it was looked for, and how to get it.
+exactly which file is missing, where it was looked for, and how to get it. A compressed file in a read-only data
+folder is decompressed into a writable cache (``LRLIB_CACHE``, else a per-user cache folder) and both its packed and
+unpacked bytes are checked.
 """
 
 from __future__ import annotations
 
 import hashlib
+import lzma
 import os
 import shutil
 import tarfile
@@ -51,6 +54,16 @@ def data_root() -> Path:
     return Path(user_data_dir("lrlib"))
 
 
+def cache_root() -> Path:
+    """Where derived dataset files go: ``LRLIB_CACHE/data`` if set, else the per-user cache folder's ``data``."""
+    override = os.environ.get("LRLIB_CACHE", "").strip()
+    if override:
+        return Path(override).expanduser().resolve() / "data"
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("lrlib")) / "data"
+
+
 def offline() -> bool:
     raw = os.environ.get("LRLIB_OFFLINE", "").strip() or "0"
     if raw not in ("0", "1"):
@@ -63,14 +76,20 @@ def _digest(path: Path, algorithm: str) -> str:
         return hashlib.file_digest(f, algorithm).hexdigest()
 
 
-def verify(path: Path, spec: FileSpec) -> Path:
+def _checksum(spec: FileSpec) -> tuple[str, str]:
+    return ("sha256", spec.sha256) if spec.sha256 else ("md5", spec.md5)
+
+
+def verify(
+    path: Path, spec: FileSpec, fix: str = "delete it and run again (it is downloaded anew when online)"
+) -> Path:
     """Raise ChecksumError unless ``path`` has the checksum in ``spec``; return the path."""
-    algorithm, expected = ("sha256", spec.sha256) if spec.sha256 else ("md5", spec.md5)
+    algorithm, expected = _checksum(spec)
     actual = _digest(path, algorithm)
     if actual != expected:
         raise ChecksumError(
             f"{path}: {algorithm} is {actual}, expected {expected} — the file is corrupt, truncated or not "
-            f"{spec.path}; delete it and run again (it is downloaded anew when online)"
+            f"{spec.path}; {fix}"
         )
     return path
 
@@ -133,3 +152,38 @@ def fetch_archive_member(archive: FileSpec, member: FileSpec, root: Path | None 
     if not (root / member.path).is_file():
         raise DataError(f"{archive.path} does not contain {member.path}")
     return verify(root / member.path, member)
+
+
+def fetch_xz(packed: FileSpec, unpacked: FileSpec, root: Path | None = None, cache: Path | None = None) -> Path:
+    """The verified decompressed copy of the xz file ``packed`` (under ``root``), kept at ``unpacked.path`` under
+    the writable ``cache`` and reused while its checksum holds. The ``.xz`` is checked before it is decompressed
+    and the result before it is returned, so nothing unverified is ever read (or unpickled) by the caller."""
+    root = root or data_root()
+    cache = cache or cache_root()
+    target = cache / unpacked.path
+    if target.is_file():
+        try:
+            return verify(target, unpacked)
+        except ChecksumError:
+            target.unlink(missing_ok=True)  # a damaged cached copy is derived data: rebuild it from the source
+    source = root / packed.path
+    if not source.is_file():
+        raise DataError(f"{packed.path} is not in {root}; set LRLIB_DATA to a folder that holds it")
+    verify(source, packed, fix="replace it with an intact copy of that build")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}-", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as out, lzma.open(source, "rb") as xz:
+            shutil.copyfileobj(xz, out, length=1 << 20)
+        algorithm, expected = _checksum(unpacked)
+        actual = _digest(Path(tmp), algorithm)
+        if actual != expected:
+            raise ChecksumError(
+                f"{source}: decompresses to {algorithm} {actual}, expected {expected} ({unpacked.path}) — the "
+                "xz file matches its checksum but not the decompressed one: the checksum table is wrong"
+            )
+        os.replace(tmp, target)  # atomic: a concurrent reader sees either no file or a verified one
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    return target

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from .files import ChecksumError, DataError, FileSpec, data_root, fetch, fetch_archive_member, offline
+from .files import ChecksumError, DataError, FileSpec, data_root, fetch, fetch_archive_member, fetch_xz, offline
 
 _MNIST_URLS = ("https://ossci-datasets.s3.amazonaws.com/mnist/", "http://yann.lecun.com/exdb/mnist/")
 
@@ -69,6 +69,53 @@ CIFAR10_FILES = {
         )
     ],
     "test": [FileSpec("cifar-10-batches-py/test_batch", md5="40351d587109b95175f43aff81a1287e")],
+}
+# The full CIFAR-10 rebuilt from a lossless PNG export, each python batch xz-compressed (documented in the data
+# folder's README): the same images and labels as the canonical batches, in another (seed-0 permuted) order, so the
+# canonical md5s cannot match. (packed .xz sha256, decompressed sha256) per file.
+CIFAR10_XZ_DIR = "cifar-10-batches-py-full"
+
+
+def _xz(name: str, packed_sha256: str, sha256: str) -> tuple[FileSpec, FileSpec]:
+    path = f"{CIFAR10_XZ_DIR}/{name}"
+    return FileSpec(path + ".xz", sha256=packed_sha256), FileSpec(path, sha256=sha256)
+
+
+CIFAR10_XZ_FILES = {
+    "train": [
+        _xz(
+            "data_batch_1",
+            "9216dfb8913ab8313dd100722b57e5103341b1a3f53b015e89704ab6b137ddcd",
+            "7af1fea2290d18f4bba2e754256eff34bed0dc9d5b53275a7a8bae7326ca296c",
+        ),
+        _xz(
+            "data_batch_2",
+            "9badc097fb377cd9d0f37fe5c5c7578f174ce80f516877457cb58671a7f0b81c",
+            "7af03e88f3d6b84b3001f0f0fa02e49af101d8cbfc86c4dd7eee396331fdd25a",
+        ),
+        _xz(
+            "data_batch_3",
+            "cb61f3cc78d02dbee2c6ddfe0b1438b3588e999d20d7323b5b2bf11b6eb9e1f6",
+            "6e5c7c6c04ecbcc8a09cd598eb35f24282433ee11595f504f13b737a51bf4267",
+        ),
+        _xz(
+            "data_batch_4",
+            "fea8e7e67847088e7356d204978ba246ce8f424aa40192869897a51d3a9ae15f",
+            "4ff7e7407d41b0820b27a8810989826a18aae50c434922266a4f52083cf4861a",
+        ),
+        _xz(
+            "data_batch_5",
+            "9ccd7e489465d3a8ea6a0d2c67e3e2dac8fcff19c8de3916279eb17b31fb9f4a",
+            "24a193a219ed7f01c47572c84a56c079ccde30093e2202d730de64f261e4ba62",
+        ),
+    ],
+    "test": [
+        _xz(
+            "test_batch",
+            "a93aec898c6eb83ec179373eae6d6fe795fb4fc88269e578c1520c2c019e9871",
+            "618e9d72f8a1b2d9dad6ae0bb8a8090c9b2282a5e47655994b7df3446457a7a4",
+        )
+    ],
 }
 CIFAR10_SUBSET_FILES = {
     "train": [
@@ -225,17 +272,34 @@ def _read_cifar_batch(path) -> tuple[np.ndarray, np.ndarray]:
     return data, labels
 
 
+def _cifar10_full(split: str, root) -> tuple[list, str]:
+    """The full split's verified batch files and what ``source`` adds about them. Local copies first: the
+    canonical batches (or their archive), then the xz rebuild; only when neither is here, the canonical download."""
+    canonical = CIFAR10_FILES[split]
+    have_canonical = (root / CIFAR10_ARCHIVE.path).is_file() or all((root / s.path).is_file() for s in canonical)
+    if not have_canonical and (root / CIFAR10_XZ_DIR).is_dir():
+        paths = [fetch_xz(packed, unpacked, root) for packed, unpacked in CIFAR10_XZ_FILES[split]]
+        return paths, (
+            f", from the xz-compressed rebuild {CIFAR10_XZ_DIR} (sha256-verified; its documented seed-0 order, "
+            "not the canonical batch order)"
+        )
+    return [fetch_archive_member(CIFAR10_ARCHIVE, spec, root) for spec in canonical], ""
+
+
 def load_cifar10(split: str = "train", *, allow_subset: bool = False) -> Dataset:
     """CIFAR-10 from the python batches (downloaded and verified when missing and online).
 
-    With ``allow_subset=True`` and no full copy reachable, the class-balanced 5,000/1,000 real subset is used;
-    ``source`` and ``notes`` say so. Pixels are in [0, 1], channels first: ``images()`` is [N, 3, 32, 32].
+    Sources in order: the canonical batches or archive in the data folder; the xz-compressed full rebuild
+    (``cifar-10-batches-py-full/``, decompressed into the cache, same images in a documented other order); a
+    download of the canonical archive; with ``allow_subset=True``, the class-balanced 5,000/1,000 real subset.
+    ``source`` (and ``notes``, for the subset) say which. Pixels are in [0, 1], channels first: ``images()`` is
+    [N, 3, 32, 32].
     """
     _check_split(split)
     root = data_root()
-    paths, notes = _full_or_subset(
-        lambda: [fetch_archive_member(CIFAR10_ARCHIVE, spec, root) for spec in CIFAR10_FILES[split]],
-        lambda: [fetch(spec, root) for spec in CIFAR10_SUBSET_FILES[split]],
+    (paths, build), notes = _full_or_subset(
+        lambda: _cifar10_full(split, root),
+        lambda: ([fetch(spec, root) for spec in CIFAR10_SUBSET_FILES[split]], "subset"),
         allow_subset,
         "The full CIFAR-10 was not available; using the class-balanced real subset.",
     )
@@ -243,7 +307,7 @@ def load_cifar10(split: str = "train", *, allow_subset: bool = False) -> Dataset
         n = "5,000 (500" if split == "train" else "1,000 (100"
         source = f"CIFAR-10 {split} split, class-balanced subset of {n} per class; offline copy in {root})"
     else:
-        source = f"CIFAR-10 {split} split, all {'50,000' if split == 'train' else '10,000'} images"
+        source = f"CIFAR-10 {split} split, all {'50,000' if split == 'train' else '10,000'} images{build}"
     parts = [_read_cifar_batch(p) for p in paths]
     data = np.concatenate([d for d, _ in parts])
     labels = np.concatenate([l for _, l in parts])
