@@ -6,11 +6,17 @@ sentence of prose reads true at either scale.
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pandas as pd
 
 from ...findings import Findings
-from .analysis import TRAINED_ACCURACY, evidence_summary, format_bopt, sweep, sweep_summary
+from .analysis import TRAINED_ACCURACY, evidence_summary, final_accuracy, format_bopt, sweep, sweep_summary
+from .claims import check_claims
 from .scales import SCALES
+
+NAN = float("nan")
 
 
 def _listed(values, fmt: str = "") -> str:
@@ -23,6 +29,8 @@ def findings(res) -> pd.DataFrame:
     evidence_findings(f, res)
     learning_rate_findings(f, res)
     momentum_and_size_findings(f, res)
+    untrained_and_epsilon_one_findings(f, res)
+    claims_findings(f, res)
     return f.table()
 
 
@@ -172,6 +180,65 @@ def momentum_and_size_findings(f: Findings, res) -> None:
     _slope(
         add, "slope_momentum", "B_opt against 1/(1 − m), log-log slope", sw["momentum_slope"], paper="1", source="paper"
     )
+
+
+def untrained_and_epsilon_one_findings(f: Findings, res) -> None:
+    """The ε sweep read closer: which ε train, the best of those that do not, and ε = 1 (the planned claim)."""
+    scale = res.scale("sweeps")
+    sw, seeds = sweep_summary(res), len(SCALES[scale].sweeps.seeds)
+    lr = sw["lr"].sort_values("lr")
+    fitted = lr[lr["trained"] & lr["interior"]]["lr"]
+
+    def add(key, quantity, value, **kw):
+        f.add(key, quantity, value, part="sweeps", scale=scale, seeds=seeds, **kw)
+
+    add("n_max", "largest training-set size N of the sweep", int(sw["n"]["n_train"].max()), unit="examples")
+    add("lrs_trained", "ε that train with an interior optimum (the fit over the ε that train)", _listed(fitted))
+    add(
+        "lrs_trained_decades",
+        "decades of ε those span",
+        math.log10(fitted.max() / fitted.min()) if len(fitted) else NAN,
+        paper="2",
+        source="recalled",
+    )
+    trained = np.flatnonzero(lr["trained"].to_numpy())
+    above = lr.iloc[trained.max() + 1 :] if len(trained) else lr  # every ε above the largest that trains
+    first = above["lr"].min() if len(above) else NAN
+    add("lr_untrained_from", "smallest ε from which on no ε trains", first)
+    add("lr_untrained_from_effective", "its effective step ε/(1 − m)", first / (1 - lr["momentum"].iloc[0]))
+    untrained = lr[~lr["trained"]]
+    if len(untrained):
+        best = untrained.loc[untrained["best_accuracy"].idxmax()]
+        lr_best, b_best, acc_best = best["lr"], int(best["b_argmax"]), best["best_accuracy"]
+        seeds_there = final_accuracy(sweep(res, "lr"), "lr")[lr_best][b_best]
+    else:
+        lr_best = b_best = acc_best = NAN
+        seeds_there = pd.Series(dtype=float)
+    add("untrained_best_accuracy", "highest best seed-mean test accuracy of an ε that does not train", acc_best)
+    add("untrained_best_lr", "its ε", lr_best)
+    add("untrained_best_batch", "its batch size (the argmax)", b_best, unit="examples")
+    add("untrained_best_seed_min", "the test accuracy of its seeds there: lowest", seeds_there.min())
+    add("untrained_best_seed_max", "the test accuracy of its seeds there: highest", seeds_there.max())
+    at1 = lr[np.isclose(lr["lr"], 1.0)]
+    gap = at1["best_accuracy"] - at1["full_batch_accuracy"]
+    for key, what, value, paper in (
+        ("best_accuracy_lr1", "ε = 1: best seed-mean test accuracy", at1["best_accuracy"], ""),
+        ("full_batch_accuracy_lr1", "ε = 1: full-batch seed-mean test accuracy", at1["full_batch_accuracy"], ""),
+        ("full_batch_gap_lr1", "ε = 1: best minus full-batch", gap, "a few %"),
+    ):
+        add(key, what, float(value.iloc[0]) if len(at1) else NAN, paper=paper, source="recalled" if paper else "")
+
+
+def claims_findings(f: Findings, res) -> None:
+    """How many of the planned paper-scale claims this run checks, and how many of them fail."""
+    claims = check_claims(res)
+    paper = [c for c in claims.items if c.scale == "paper"]
+    seeds = min(len(SCALES[res.scale("evidence")].evidence.seeds), len(SCALES[res.scale("sweeps")].sweeps.seeds))
+    for key, quantity, value in (
+        ("claims_paper", "claims checked on paper-scale numbers", len(paper)),
+        ("claims_paper_failed", "of them, claims that fail", len(claims.not_reproduced)),
+    ):
+        f.add(key, quantity, value, part="evidence, sweeps", scale=res.scale("sweeps"), seeds=seeds)
 
 
 def _slope(add, key: str, quantity: str, fit, **kw) -> None:

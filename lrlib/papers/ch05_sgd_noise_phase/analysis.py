@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from ...stats import bootstrap_se, frame_slope, loglog_slope, resample_within, seed_bootstrap
+from ...stats import Fit, bootstrap_se, frame_slope, loglog_slope, resample_within, seed_bootstrap
 from .scales import LAZY_SMALL_CHANGE, NOISE_DOMINATED, TC_RELATIVE
 
 
@@ -156,6 +156,16 @@ def lazy_column_response(table: pd.DataFrame) -> dict:
         "t_star_slope": slope.slope,
         "t_star_slope_se": slope.stderr,
     }
+
+
+def lazy_column_t_star_slopes(table: pd.DataFrame) -> dict[str, Fit]:
+    """Log-log slopes of t* against T in the lazy column (every seed), over the T where every seed fitted:
+    ``"gd"`` below αT = 1, where SGD is gradient-descent-like, and ``"noise"`` from αT = 1 up."""
+    col = lazy_column(table)
+    ok = col.groupby("T")["status"].transform(lambda s: (s == "fitted").all())
+    col = col[ok]
+    below = col["alpha"] * col["T"] < 1
+    return {"gd": frame_slope(col[below], "T", "t_star"), "noise": frame_slope(col[~below], "T", "t_star")}
 
 
 def weight_change_across_alpha(table: pd.DataFrame) -> dict:

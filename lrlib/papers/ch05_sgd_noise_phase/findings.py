@@ -16,7 +16,8 @@ from ...findings import Findings
 from ...stats import frame_slope
 from . import analysis as A
 from .claims import P7_ALPHA_MIN, P7_TEMPS
-from .scales import NOISE_DOMINATED, SCALES
+from .data import dataset_size
+from .scales import NOISE_DOMINATED, PAPER_TEST, SCALES
 
 NAN = float("nan")
 
@@ -24,6 +25,19 @@ NAN = float("nan")
 def _e(k: int) -> str:
     """A power of two's exponent in a finding key: ``m15`` for 2^-15, ``3`` for 2^3."""
     return f"m{-k}" if k < 0 else str(k)
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _pow2(x: float) -> str:
+    """A power of two for prose: ``2⁻¹²`` for 2^-12."""
+    return "2" + str(round(math.log2(x))).translate(_SUPERSCRIPT)
+
+
+def _log2(x: float) -> float:
+    """log2 of a value that may be missing (NaN or None)."""
+    return math.log2(x) if x is not None and np.isfinite(x) else NAN
 
 
 def _at(frame: pd.DataFrame, T: float, alpha: float) -> float:
@@ -94,6 +108,7 @@ def _phase(out: Findings, res: Results) -> None:
     _phase_cap_and_edge(f, table, grid)
     _phase_lazy_column_and_alpha(f, table)
     _phase_opposite_effects(f, table, res["phase"].complete)
+    _phase_landmarks(f, table, grid, err)
 
 
 def _phase_cap_and_edge(f: _Rows, table: pd.DataFrame, grid) -> None:
@@ -148,6 +163,59 @@ def _phase_lazy_column_and_alpha(f: _Rows, table: pd.DataFrame) -> None:
             f"weight change, smallest over largest α, at T = 2^{k}",
             ratios.get(2.0**k, NAN),
         )
+    _lazy_column_time_and_cap(f, table)
+    _weight_ratio_where_both_fit(f, table, across)
+
+
+def _lazy_column_time_and_cap(f: _Rows, table: pd.DataFrame) -> None:
+    column = A.lazy_column(table)
+    capped = column.loc[column["status"] == "unfitted", "T"]
+    f.put(
+        "lazy_column_capped_T_max_log2",
+        "lazy column: log2 of the largest T where a run hit the step cap",
+        _log2(capped.max() if len(capped) else NAN),
+    )
+    slopes = A.lazy_column_t_star_slopes(table)
+    for key, where in (("gd", "αT < 1"), ("noise", "αT ≥ 1")):
+        fit = slopes[key]
+        f.put(
+            f"lazy_column_t_star_slope_{key}",
+            f"lazy column: t* ∝ T^s over the fully fitted T with {where}: s",
+            fit.slope,
+            uncertainty=fit.stderr,
+        )
+
+
+def _weight_ratio_where_both_fit(f: _Rows, table: pd.DataFrame, across: dict) -> None:
+    """The smallest-over-largest-α weight ratio split by whether every run of both columns fitted."""
+    small, large, ratios = across["alpha_small"], across["alpha_large"], across["ratios"]
+    f.put("alpha_ratio_small_log2", "log2 of the smallest α of that ratio", _log2(small))
+    f.put("alpha_ratio_large_log2", "log2 of the largest α of that ratio", _log2(large))
+    f.put("alpha_ratio_T_max_log2", "log2 of the largest T of that ratio", _log2(max(ratios, default=NAN)))
+    pair = table[table["alpha"].isin([small, large]) & table["T"].isin(list(ratios))]
+    fitted = pair.groupby("T")["status"].apply(lambda s: (s == "fitted").all())
+    both = [ratios[T] for T in fitted.index[fitted.to_numpy()]]
+    capped = pair.loc[pair["status"] == "unfitted", "T"]
+    f.put(
+        "alpha_weight_ratio_fitted_min",
+        "that ratio over the T where every run of both columns fitted: lowest",
+        min(both, default=NAN),
+    )
+    f.put(
+        "alpha_weight_ratio_fitted_max",
+        "that ratio over the T where every run of both columns fitted: highest",
+        max(both, default=NAN),
+    )
+    f.put(
+        "alpha_ratio_capped_T_min_log2",
+        "log2 of the smallest T of that ratio where a run of either column hit the step cap",
+        _log2(capped.min() if len(capped) else NAN),
+    )
+    f.put(
+        "alpha_ratio_capped_T_max_log2",
+        "log2 of the largest T of that ratio where a run of either column hit the step cap",
+        _log2(capped.max() if len(capped) else NAN),
+    )
 
 
 def _phase_opposite_effects(f: _Rows, table: pd.DataFrame, complete: bool) -> None:
@@ -165,6 +233,12 @@ def _phase_opposite_effects(f: _Rows, table: pd.DataFrame, complete: bool) -> No
     f.put("p7_needed", "change a step needs to pass P7 (points)", 100 * res["needed"])
     f.put("p7_sem", "median standard error of a cell's mean (points)", 100 * res["sem"])
     f.put("p7_cells", "cells of the lazy columns P7's resolution uses", res["n_cells"])
+    for key, what in (("T", "T"), ("alpha", "α")):
+        f.put(
+            f"p7_shortfall_{key}",
+            f"how many times its median step in {what} a change must be to pass P7",
+            res["needed"] / res[f"step_{key}"] if res[f"step_{key}"] else NAN,
+        )
     topt = A.optimal_temperature(table)
     k = frame_slope(topt, "alpha", "T_opt") if complete and len(topt) >= 3 else None
     f.put(
@@ -177,6 +251,87 @@ def _phase_opposite_effects(f: _Rows, table: pd.DataFrame, complete: bool) -> No
     )
     f.put("topt_k_se", "standard error of k", k.stderr if k else NAN)
     f.put("topt_n_alpha", "values of α in that fit", k.n if k else 0)
+
+
+def _phase_landmarks(f: _Rows, table: pd.DataFrame, grid, err: pd.DataFrame) -> None:
+    """Where the plane changes: the unstable rows, the edge, the runs capped at the edge, the ridge at small T,
+    the lazy column at its ends, and how fine the test error is."""
+    f.put("phase_runs_per_row", "runs in a row of the grid (every α and seed)", grid.runs_per_row)
+    n_test = min(PAPER_TEST, dataset_size(grid.dataset) - grid.pool)
+    f.put("phase_test_points", "test points of the phase grid", n_test)
+    f.put("phase_test_point_error", "test error of one test point", 1 / n_test)
+    diverged = table.groupby("T")["status"].apply(lambda s: (s == "diverged").all()).sort_index(ascending=False)
+    top = diverged.index[: int(diverged.cumprod().sum())]  # the rows from the largest T down where all diverged
+    f.put(
+        "all_diverged_T_log2", "log2 of the smallest T from which up every run diverged", _log2(min(top, default=NAN))
+    )
+    t_max = A.stability_edge(table)["T_max"]
+    large = t_max[t_max.index >= 2].unique()
+    f.put(
+        "edge_T_alpha_ge2_log2",
+        "log2 of the edge of stability shared by every α ≥ 2 (NaN if they differ)",
+        _log2(large[0] if len(large) == 1 else NAN),
+    )
+    f.put("edge_T_alpha_min_log2", "log2 of the edge of stability of the smallest α", _log2(t_max.iloc[0]))
+    capped = table[(table["status"] == "unfitted") & (table["T"] > 2.0**-14)]
+    cells = capped.groupby("T")["alpha"].apply(lambda a: " and ".join(_pow2(x) for x in sorted(a.unique())))
+    f.put(
+        "capped_above_Tm14_cells",
+        "cells of the runs that hit the step cap above T = 2^-14",
+        "; ".join(f"α = {alphas} at T = {_pow2(T)}" for T, alphas in cells.items()) or "none",
+    )
+    for key, agg in (("min", "min"), ("max", "max")):
+        f.put(
+            f"capped_above_Tm14_error_{key}",
+            f"test error of those runs: {'lowest' if key == 'min' else 'highest'}",
+            float(capped["test_error"].agg(agg)) if len(capped) else NAN,
+        )
+    _phase_small_T_ridge_and_noise(f, table, err, t_max)
+    _phase_lazy_column_ends(f, table, err, t_max)
+
+
+def _phase_small_T_ridge_and_noise(f: _Rows, table: pd.DataFrame, err: pd.DataFrame, t_max: pd.Series) -> None:
+    """The ridge of the error in α at T = 2^-15, and the α up to which raising T to the edge lowers the error."""
+    row = err.loc[2.0**-15] if 2.0**-15 in err.index else None
+    f.put(
+        "ridge_alpha_log2",
+        "log2 of the α of the highest seed-mean error at T = 2^-15",
+        _log2(row.idxmax()) if row is not None else NAN,
+    )
+    fitted = table.groupby(["alpha", "T"])["status"].apply(lambda s: (s == "fitted").all())
+    smallest_fitted_T = fitted[fitted].reset_index().groupby("alpha")["T"].min()
+    helps = NAN
+    for alpha, T in t_max.dropna().items():  # α ascending
+        T_low = smallest_fitted_T.get(alpha, NAN)
+        if not err.at[T, alpha] < _at(err, T_low, alpha):
+            break
+        helps = alpha
+    f.put(
+        "noise_helps_alpha_max_log2",
+        "log2 of the largest α up to which every column's error is lower at its edge than at its smallest fully "
+        "fitted T",
+        _log2(helps),
+    )
+
+
+def _phase_lazy_column_ends(f: _Rows, table: pd.DataFrame, err: pd.DataFrame, t_max: pd.Series) -> None:
+    """The lazy column at its smallest fully fitted T and at its edge, and the edge of the best cell's column."""
+    column = A.lazy_column(table)
+    alpha = float(column["alpha"].iloc[0])
+    fitted = column.groupby("T")["status"].apply(lambda s: (s == "fitted").all())
+    T_fit = float(fitted.index[fitted.to_numpy()].min()) if fitted.any() else NAN
+    f.put("lazy_column_alpha_log2", "log2 α of the lazy column (the largest α)", _log2(alpha))
+    f.put("lazy_column_fitted_T_min_log2", "lazy column: log2 of the smallest T where every seed fitted", _log2(T_fit))
+    f.put("lazy_column_error_fitted_T_min", "lazy column: seed-mean test error there", _at(err, T_fit, alpha))
+    f.put("lazy_column_edge_T_log2", "lazy column: log2 of its edge of stability", _log2(t_max.get(alpha, NAN)))
+    f.put("lazy_column_error_edge", "lazy column: seed-mean test error at its edge", _at(err, t_max.get(alpha), alpha))
+    best = table[table.groupby(["alpha", "T"])["status"].transform(lambda s: (s == "fitted").all())]
+    best_alpha = best.groupby(["alpha", "T"])["test_error"].mean().idxmin()[0]
+    f.put(
+        "best_alpha_edge_T_log2",
+        "log2 of the edge of stability of the best cell's column",
+        _log2(t_max.get(best_alpha, NAN)),
+    )
 
 
 def _lazy(out: Findings, res: Results) -> None:
@@ -219,11 +374,33 @@ def _lazy(out: Findings, res: Results) -> None:
         "log2 of the smallest T where a seed diverged, at the smallest P",
         math.log2(summary.at[small, "first_T_diverged"]) if np.isfinite(summary.at[small, "first_T_diverged"]) else NAN,
     )
+    _lazy_resolution(f, table, tc)
+
+
+def _lazy_resolution(f: _Rows, table: pd.DataFrame, tc: dict) -> None:
+    """How finely the sweep resolves T_c: the span of P, how many values T_c takes, and the band of a."""
+    Ps, Tc = sorted(table["P"].unique()), tc["tc"]["T_c"].dropna()
+    f.put("lazy_n_P", "values of P in the sweep", len(Ps))
+    f.put("lazy_P_span", "largest over smallest P", Ps[-1] / Ps[0])
+    f.put("lazy_Tc_n_values", "distinct values T_c takes over P", int(Tc.nunique()))
+    f.put(
+        "lazy_flat_octaves",
+        "octaves of T from the smallest T to the one below the smallest T_c",
+        math.log2(Tc.min()) - 1 - math.log2(table["T"].min()) if len(Tc) else NAN,
+    )
+    f.put("lazy_a_2se_low", "a minus two bootstrap standard errors", tc["a"] - 2 * tc["a_se"])
 
 
 def _lazy_check(out: Findings, res: Results) -> None:
     check = res["lazy-check"]
     if not check.entries:  # the check seeds exist at paper scale only
+        out.add(
+            "check_Tc_agreement",
+            "check seeds: T_c at every P compared with the first seeds",
+            "no check seeds at this scale",
+            part="lazy-check",
+            scale=check.scale,
+        )
         return
     f = _Rows(out, "lazy-check", check.scale, int(check.table["seed"].nunique()))
     tc, exps = A.tc_fit(check.table), A.lazy_exponents(check.table)
@@ -231,6 +408,11 @@ def _lazy_check(out: Findings, res: Results) -> None:
     f.put("check_gamma_over_delta", "check seeds: γ/δ", exps["gamma_over_delta"])
     same = A.tc_rule(check.table)["T_c"].to_numpy(), A.tc_rule(res.table("lazy"))["T_c"].to_numpy()
     f.put("check_same_Tc", "check seeds give the same T_c at every P", bool(np.array_equal(*same, equal_nan=True)))
+    f.put(
+        "check_Tc_agreement",
+        "check seeds: T_c at every P compared with the first seeds",
+        "the same" if np.array_equal(*same, equal_nan=True) else "not the same",
+    )
 
 
 def _perceptron(out: Findings, res: Results) -> None:
@@ -273,6 +455,19 @@ def _perceptron(out: Findings, res: Results) -> None:
             )
     f.put("perceptron_delta_min_over_d", "δ, lowest over χ and d", float(by_d["delta"].min()))
     f.put("perceptron_delta_max_over_d", "δ, highest over χ and d", float(by_d["delta"].max()))
+    spread = by_d.groupby("chi")["perp_scaled_mean"].agg(lambda p: p.max() / p.min() - 1)
+    f.put(
+        "perceptron_plateau_spread_over_d",
+        "plateau of ‖u⊥‖/(T√d): highest over lowest over d, minus 1, largest over χ",
+        float(spread.max()),
+    )
+    collapse = noisy.assign(x=noisy["T"] * np.sqrt(d) * noisy["P"] ** (1 / (1 + noisy["chi"])))
+    decades = collapse.groupby("chi")["x"].agg(lambda x: math.log10(x.max() / x.min()))
+    f.put(
+        "perceptron_collapse_decades",
+        f"decades of T√d·P^γ that the runs with Tα ≥ {NOISE_DOMINATED} span at d = {d}, fewest over χ",
+        float(decades.min()),
+    )
 
 
 def findings(res: Results) -> pd.DataFrame:
