@@ -3,6 +3,7 @@
     python -m lrlib.bench                 # the three workloads on the default device, fp32
     python -m lrlib.bench --json out.json # also write every figure
     python -m lrlib.bench --tf32 --bf16   # opt-in precisions (reported as extra rows)
+    python -m lrlib.bench --cnn [--bf16] [--nets small_cnn wrn-16-1 ...]   # the CNN trainer (lrlib.vision.bench)
 
 Workloads (the same members, data, batch order and learning rates for both methods):
   (a) ``two_layer``: K=64 two-layer 784-256-10 ReLU MLPs, cross-entropy, B=16 (target: >= 3x the loop on 2 CPU cores)
@@ -392,7 +393,11 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="CPU threads for torch (default: LRLIB_THREADS, else one per two cores, as chapters run)",
     )
+    parser.add_argument("--cnn", action="store_true", help="the CNN trainer (lrlib.vision) instead of the engine")
+    parser.add_argument("--nets", nargs="+", default=None, help="with --cnn: networks (default: a cheap set)")
     args = parser.parse_args(argv)
+    if args.cnn:
+        return _main_cnn(args)
     workloads = [w.strip() for w in args.workloads.split(",") if w.strip()]
     for w in workloads:
         if w not in WORKLOADS:
@@ -409,6 +414,26 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)
+        print(f"wrote {args.json}")
+    return 0
+
+
+def _main_cnn(args) -> int:
+    from .vision import bench as cnn
+
+    dev = torch.device(args.device) if args.device else _profile.device()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    else:
+        _profile.configure_threads()
+    print(f"{_profile.device_name(dev)}, torch {torch.__version__}, load average {os.getloadavg()[0]:.2f}")
+    rows = []
+    for precision in ["fp32"] + (["bf16"] if args.bf16 else []):
+        rows += cnn.run(args.nets or cnn.DEFAULT_NETS, dev=dev, precision=precision)
+    cnn.print_rows(rows)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(rows, f, indent=1)
         print(f"wrote {args.json}")
     return 0
 

@@ -1,0 +1,59 @@
+"""Per-epoch checkpoints of one CNN run, written atomically so that a killed run resumes from its last epoch.
+
+A checkpoint is one file, ``checkpoint.pt`` in the run's folder, replaced after every epoch: the run's
+configuration (a resumed run must be the same run), the epoch, the model and optimizer state, the table so far and
+any further state the trainer keeps. The file is written to a temporary name in the same folder, flushed to disk and
+moved over the old one with :func:`os.replace`, so a kill at any moment leaves either the old or the new checkpoint,
+never a torn one. It holds only tensors and plain Python values, so it loads with ``weights_only=True``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import torch
+
+__all__ = ["CHECKPOINT_NAME", "save", "load"]
+
+CHECKPOINT_NAME = "checkpoint.pt"
+
+
+def save(folder: str | os.PathLike, state: dict[str, Any]) -> Path:
+    """Write ``state`` (tensors and plain values) as the folder's checkpoint, atomically; returns its path."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / CHECKPOINT_NAME
+    fd, tmp = tempfile.mkstemp(prefix=".checkpoint-", suffix=".tmp", dir=folder)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(state, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load(folder: str | os.PathLike, config: dict | None = None) -> dict[str, Any] | None:
+    """The folder's checkpoint, or ``None`` if there is none yet (tensors load onto the CPU).
+
+    With ``config``, the checkpoint must belong to a run of that configuration: a folder holding another run's
+    checkpoint raises a ``ValueError`` rather than being resumed or overwritten.
+    """
+    path = Path(folder) / CHECKPOINT_NAME
+    if not path.exists():
+        return None
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    if config is not None and _canonical(state.get("config")) != _canonical(config):
+        raise ValueError(f"checkpoint {path} belongs to another run configuration; use another checkpoint_dir")
+    return state
+
+
+def _canonical(config: Any) -> str:
+    return json.dumps(config, sort_keys=True)
