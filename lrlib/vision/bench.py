@@ -1,8 +1,8 @@
 """Benchmark of the CNN path (not a unit test): images/s of lrlib's trainer against the plain PyTorch pattern of
 the papers' code and against the compute-only bound, side by side in one run.
 
-    python -m lrlib.bench --cnn                       # every network below, fp32
-    python -m lrlib.bench --cnn --nets small_cnn wrn-16-1 --bf16
+    python -m lrlib.bench --cnn                       # a cheap set of networks, fp32
+    python -m lrlib.bench --cnn --nets small_cnn wrn-16-1 --bf16    # any of NETS, also in bf16
 
 Three ways to train the same network with the same optimizer (SGD, momentum 0.9, weight decay 5e-4) on CIFAR-shaped
 data (random crop with 4-pixel padding and horizontal flip), batch 128:
@@ -10,7 +10,8 @@ data (random crop with 4-pixel padding and horizontal flip), batch 128:
            transforms do per sample) and a ``DataLoader`` that collates batches (``num_workers=0``);
   lrlib    :func:`lrlib.vision.train.train_run` for one epoch: data on the device, batched transforms;
   compute  the bound: the same model stepping on one batch already in memory (no data handling at all).
-Each row also gives the minutes one epoch of the 50,000 CIFAR-10 training images would take at that rate, and,
+The three alternate pass by pass and each reports its median over the passes, so a change in the machine's load
+hits all three alike. Each row also gives the minutes one epoch of the 50,000 CIFAR-10 training images would take at that rate, and,
 where the FLOPs per image are known, the fraction of the device's peak the compute-only step reaches.
 """
 
@@ -77,40 +78,27 @@ def _model(name: str, dev, channels_last: bool):
     return model.train(), opt
 
 
-def _plain_rate(name, x, y, dev, precision, channels_last, batch) -> float:
-    model, opt = _model(name, dev, channels_last)
-    loader = torch.utils.data.DataLoader(_PerSampleCifar(x, y), batch_size=batch, shuffle=True, drop_last=True)
-    start, seen = None, 0
-    for i, (xb, yb) in enumerate(loader):
-        xb, yb = xb.to(dev), yb.to(dev)
-        if channels_last:
-            xb = xb.contiguous(memory_format=torch.channels_last)
-        _step(model, opt, xb, yb, precision)
-        if i == 0:  # the first step warms up (allocations, kernels)
-            profile_sync(dev)
-            start = time.perf_counter()
-        else:
-            seen += len(yb)
-    profile_sync(dev)
-    return seen / (time.perf_counter() - start)
-
-
-def _compute_rate(name, x, y, dev, precision, channels_last, batch, steps) -> float:
-    model, opt = _model(name, dev, channels_last)
-    xb, yb = x[:batch].to(dev), y[:batch].to(dev)
-    if channels_last:
-        xb = xb.contiguous(memory_format=torch.channels_last)
-    _step(model, opt, xb, yb, precision)
-    profile_sync(dev)
-    start = time.perf_counter()
-    for _ in range(steps):
-        _step(model, opt, xb, yb, precision)
-    profile_sync(dev)
-    return steps * batch / (time.perf_counter() - start)
-
-
-def _lrlib_rate(name, x, y, dev, precision, channels_last, batch) -> float:
+def _methods(name, x, y, dev, precision, channels_last, batch) -> dict:
+    """The three ways, each a function that trains one pass over the images and returns its images/s."""
     from .train import RunSpec, train_run
+
+    plain_model, plain_opt = _model(name, dev, channels_last)
+    loader = torch.utils.data.DataLoader(_PerSampleCifar(x, y), batch_size=batch, shuffle=True, drop_last=True)
+
+    def plain() -> float:
+        start, seen = time.perf_counter(), 0
+        for xb, yb in loader:
+            xb, yb = xb.to(dev), yb.to(dev)
+            _step(
+                plain_model,
+                plain_opt,
+                xb.contiguous(memory_format=torch.channels_last) if channels_last else xb,
+                yb,
+                precision,
+            )
+            seen += len(yb)
+        profile_sync(dev)
+        return seen / (time.perf_counter() - start)
 
     spec = RunSpec(
         net=models.NetSpec(**NETS[name]),
@@ -124,9 +112,37 @@ def _lrlib_rate(name, x, y, dev, precision, channels_last, batch) -> float:
         channels_last=channels_last,
     )
     train = vdata.ImageData(x.to(dev), y.to(dev), "random CIFAR-shaped tensors")
-    table = train_run(spec, train, {}, transform=vdata.CropFlip(), device=dev)
-    seconds = float(table.loc[table["epoch"] == 1, "train_seconds"].iloc[0])
-    return (len(y) // batch) * batch / seconds
+
+    def ours() -> float:
+        table = train_run(spec, train, {}, transform=vdata.CropFlip(), device=dev)
+        return len(y) / float(table.loc[table["epoch"] == 1, "train_seconds"].iloc[0])
+
+    bound_model, bound_opt = _model(name, dev, channels_last)
+    xb, yb = x[:batch].to(dev), y[:batch].to(dev)
+    xb = xb.contiguous(memory_format=torch.channels_last) if channels_last else xb
+
+    def compute() -> float:
+        steps = len(y) // batch
+        start = time.perf_counter()
+        for _ in range(steps):
+            _step(bound_model, bound_opt, xb, yb, precision)
+        profile_sync(dev)
+        return steps * batch / (time.perf_counter() - start)
+
+    return {"plain": plain, "lrlib": ours, "compute-only": compute}
+
+
+def rates(name, x, y, dev, precision, channels_last, batch, rounds: int = 3) -> dict[str, float]:
+    """Median images/s of each way over ``rounds`` passes, the ways alternating pass by pass (so that a change
+    in the machine's load hits all three alike); one pass each first, to warm up, is not counted."""
+    methods = _methods(name, x, y, dev, precision, channels_last, batch)
+    measured = {key: [] for key in methods}
+    for r in range(rounds + 1):
+        for key, one_pass in methods.items():
+            value = one_pass()
+            if r:
+                measured[key].append(value)
+    return {key: float(np.median(values)) for key, values in measured.items()}
 
 
 def profile_sync(dev) -> None:
@@ -153,11 +169,12 @@ def run(
     nets=DEFAULT_NETS,
     *,
     dev=None,
-    images: int = 4096,
+    images: int = 2048,
     batch: int = 128,
     precision: str = "fp32",
     channels_last: bool = True,
     peak: float | None = None,
+    rounds: int = 3,
 ) -> list[dict]:
     """One row per network: images/s of the three ways side by side, their ratios, the minutes one 50k-image
     CIFAR-10 epoch takes with lrlib's trainer, and the compute-only step's fraction of ``peak`` (FLOP/s)."""
@@ -172,8 +189,8 @@ def run(
     x, y = torch.randn(images, 3, 32, 32, generator=g), torch.randint(0, 10, (images,), generator=g)
     rows = []
     for name in nets:
-        args = (name, x, y, dev, precision, channels_last, batch)
-        plain, ours, compute = _plain_rate(*args), _lrlib_rate(*args), _compute_rate(*args, images // batch)
+        measured = rates(name, x, y, dev, precision, channels_last, batch, rounds)
+        plain, ours, compute = measured["plain"], measured["lrlib"], measured["compute-only"]
         flops = models.flops_per_image(models.NetSpec(**NETS[name]))  # training FLOPs per image
         rows.append(
             {
