@@ -26,6 +26,6 @@ def test_a_chapter_key_selects_all_its_parts_and_names_keep_their_order():
 
 def test_an_unknown_part_is_a_one_line_error_listing_the_choices():
     with pytest.raises(
-        SystemExit, match="unknown part 'ch5-phase'; use a chapter \\(ch0, ch1, ch3, ch5\\) or one of: "
+        SystemExit, match="unknown part 'ch5-phase'; use a chapter \\(ch0, ch1, ch3, ch4, ch5\\) or one of: "
     ):
         select(["ch5-phase"], registry())

@@ -39,7 +39,8 @@ def generated_keys(key: str) -> tuple[dict[str, set[str]], list[str]]:
         found = experiment.stored(part, "paper")
         for entry in found.entries.values():
             keys[entry.config["experiment"]].add(config_key(entry.config))
-        missing += [f"{part.name}: {unit.label}" for unit in found.missing]
+        if found.entries and not part.partial:  # a part never computed, or a grid stored piece by piece, may lack units
+            missing += [f"{part.name}: {unit.label}" for unit in found.missing]
     return keys, missing
 
 

@@ -25,6 +25,7 @@ CHAPTERS = {
     "ch0": "ch00_quickstart",
     "ch1": "ch01_benign_oscillation",
     "ch3": "ch03_bayesian_batch_size",
+    "ch4": "ch04_large_step_gd",
     "ch5": "ch05_sgd_noise_phase",
 }
 CONTRACT = ("TITLE", "SCALES", "PARTS", "load", "check_claims", "findings")

@@ -1,0 +1,301 @@
+"""Chapter 4's CIFAR-10 figures, claims and findings, read from the part :func:`.cifar.shown_part` picks (the GPU
+setting where stored at paper scale, else the CPU setting where stored, else the smoke runs).
+
+Thresholds were fixed from the spec (§6, P1–P4) before any CPU or GPU run. At smoke scale only what holds for
+any seed is claimed (the switch from a small to a large full-batch LR spikes the loss; the small-LR point is
+unstable for the large LR); accuracy orderings are claimed only on the CPU or GPU setting.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ... import plots
+from ...claims import Claims
+from ...findings import Findings
+from .cifar import (
+    ARM_LABELS,
+    ARMS,
+    BUDGET_LABELS,
+    GD_LABELS,
+    accuracy_gap,
+    arm_summary,
+    final_runs,
+    gd_finals,
+    gd_switch,
+    gd_table,
+    setting_of,
+    sgd_table,
+    shown_part,
+)
+
+ARM_COLORS = {
+    "large": plots.COLORS["large_lr"],
+    "small": plots.COLORS["small_lr"],
+    "noise_temperature": plots.PALETTE[4],
+    "noise_step": plots.PALETTE[8],
+    "warmup": plots.PALETTE[2],
+}
+GD_COLORS = {"small": plots.COLORS["small_lr"], "switch": plots.PALETTE[4], "large": plots.COLORS["large_lr"]}
+SHORT = {
+    "large": "(a)\nlarge",
+    "small": "(b)\nsmall",
+    "noise_temperature": "(c) noise\ntemp.",
+    "noise_step": "(c) noise\nstep",
+    "warmup": "(d)\nwarm-up",
+}
+
+
+def _caption(res, name: str) -> str:
+    s = setting_of(res, name)
+    return f"{s.setting} setting ({res.scale(name)} scale of part {name!r}): {s.description}. [reconstructed] protocol."
+
+
+def figure_arms(res):
+    """Does small-LR SGD with amplified noise reach the large-LR arm's accuracy? Final test and clean training
+    accuracy per arm, each seed a point, the mean a bar; one row per budget."""
+    name = shown_part(res)
+    finals = final_runs(res.table(name))
+    budgets = [b for b in ("steps", "sigma") if not finals.empty and b in set(finals["budget"])]
+    fig, axes = plots.plt.subplots(len(budgets), 2, figsize=(7.8, 3.1 * len(budgets)), squeeze=False, sharey=True)
+    for row, budget in zip(axes, budgets):
+        rows = finals[finals["budget"] == budget]
+        arms = [a for a in ARMS if a in set(rows["arm"])]
+        for ax, column, what in zip(row, ("test_accuracy", "train_accuracy"), ("test", "training (clean)")):
+            for i, arm in enumerate(arms):
+                values = rows.loc[rows["arm"] == arm, column].to_numpy()
+                ax.bar(i, values.mean(), color=ARM_COLORS[arm], alpha=0.45, width=0.7)
+                ax.plot(np.full(len(values), i), values, "o", color=ARM_COLORS[arm], markersize=4)
+            ax.set_xticks(range(len(arms)), [SHORT[a] for a in arms], fontsize="small")
+            ax.set_title(f"final {what} accuracy", fontsize="medium")
+        row[0].set_ylabel(f"accuracy (fraction)\n{BUDGET_LABELS[budget]}", fontsize="small")
+        row[0].axhline(0.1, color=plots.COLORS["theory"], linestyle=":", linewidth=1, label="chance")
+        row[0].legend(loc="lower right", fontsize="small")
+    plots.caption(fig, _caption(res, name) + " Bars: mean over seeds; points: seeds.")
+    return fig
+
+
+def figure_curves(res):
+    """When do the arms separate? Test accuracy against epoch at equal steps (mean over seeds, band: min–max);
+    the dotted line ends phase 1 of the equal-steps arms."""
+    name = shown_part(res)
+    s = setting_of(res, name)
+    sgd = sgd_table(res.table(name))
+    sgd = sgd[sgd["budget"] == "steps"]
+    fig, ax = plots.plt.subplots(figsize=(7.8, 3.6))
+    for arm in [a for a in ARMS if a in set(sgd["arm"])]:
+        runs = sgd[sgd["arm"] == arm].pivot(index="seed_id", columns="epoch", values="accuracy.test")
+        plots.seed_band(ax, runs.columns, runs.to_numpy(), label=ARM_LABELS[arm], color=ARM_COLORS[arm])
+    ax.axvline(s.phase1_epochs, color=plots.COLORS["theory"], linestyle=":", label="end of phase 1")
+    ax.axhline(0.1, color=plots.COLORS["theory"], linewidth=0.8)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("test accuracy (fraction)")
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
+    plots.caption(fig, _caption(res, name))
+    return fig
+
+
+def figure_gd_switch(res):
+    """Does a large full-batch step leave the point where small-LR GD settled? Full-batch training loss (left)
+    and the top Hessian eigenvalue (right) against the GD step; dashed lines: 2/γ of the small and large LR."""
+    name = shown_part(res)
+    gd = gd_table(res.table(name))
+    s = setting_of(res, name)
+    fig, (loss_ax, sharp_ax) = plots.plt.subplots(1, 2, figsize=(7.8, 3.4))
+    for arm in [a for a in GD_LABELS if a in set(gd["arm"])]:
+        rows = gd[gd["arm"] == arm]
+        loss = rows.pivot(index="seed_id", columns="step", values="train_loss")
+        plots.seed_band(loss_ax, loss.columns, loss.to_numpy(), label=GD_LABELS[arm], color=GD_COLORS[arm])
+        sharp = rows.dropna(subset=["hessian_top"]).pivot(index="seed_id", columns="step", values="hessian_top")
+        plots.seed_band(
+            sharp_ax, sharp.columns, sharp.to_numpy(), label=GD_LABELS[arm], color=GD_COLORS[arm], marker="o"
+        )
+    for ax in (loss_ax, sharp_ax):
+        ax.axvline(s.gd_settle_steps, color=plots.COLORS["theory"], linestyle=":", linewidth=1)
+        ax.set_xlabel("full-batch GD step")
+    for lr, style in ((s.gd_lr_small, "--"), (s.gd_lr_large, "-.")):
+        sharp_ax.axhline(2 / lr, color=plots.COLORS["theory"], linestyle=style, linewidth=1, label=f"2/γ, γ = {lr:g}")
+    loss_ax.set_yscale("log")
+    loss_ax.set_ylabel("full-batch training loss")
+    sharp_ax.set_yscale("log")
+    sharp_ax.set_ylabel("top Hessian eigenvalue")
+    loss_ax.legend(fontsize="x-small", loc="upper right")
+    sharp_ax.legend(fontsize="x-small", loc="lower left")
+    plots.caption(
+        fig,
+        f"{s.setting} setting ({res.scale(name)} scale of part {name!r}): full-batch GD, {s.gd_family} width "
+        f"{s.gd_width} without BN, on the first {s.gd_images:,} training images, no augmentation; "
+        f"{s.gd_seeds} seed(s). Dotted: the switch. [reconstructed] protocol.",
+    )
+    return fig
+
+
+# ------------------------------------------------------------------------------------------------------------ claims
+
+
+def add_claims(claims: Claims, res) -> None:
+    """The CIFAR claims on the part shown: the robust full-batch ones at every scale, P1–P4 where the part is at
+    paper scale (the CPU or GPU setting)."""
+    name = shown_part(res)
+    table = res.table(name)
+    setting = setting_of(res, name).setting
+    with claims.on_scale(res.scale(name)):
+        switch = gd_switch(table)
+        if not switch.empty:
+            claims.at_least(
+                f"P4. full-batch GD, switch to a k× larger LR: peak loss in 10 steps ÷ loss at the switch, "
+                f"lowest over {len(switch)} seed(s) [{setting}]",
+                float((switch["peak_loss_after"] / switch["loss_at_switch"]).min()),
+                1.2,
+                paper="loss spike, then lower loss [recalled]",
+            )
+            claims.at_least(
+                f"P4. sharpness where small-LR GD settled ÷ 2/γ_L, lowest seed [{setting}]",
+                float((switch["sharpness_at_switch"] / switch["two_over_lr_large"]).min()),
+                1.0,
+                paper="large LR escapes a minimum too sharp for it [reconstructed]",
+            )
+        if res.scale(name) == "paper":
+            _paper_claims(claims, table, setting)
+
+
+def _paper_claims(claims: Claims, table: pd.DataFrame, setting: str) -> None:
+    finals = final_runs(table)
+    claims.at_least(
+        f"P1. test accuracy, (a) large − (b) small, equal steps [{setting}]",
+        accuracy_gap(finals, "small"),
+        0.01,
+        paper="≳ 1–3 pp [recalled]",
+    )
+    for budget in ("steps", "sigma"):
+        for arm in ("noise_temperature", "noise_step"):
+            gap = accuracy_gap(finals, arm, budget)
+            if np.isfinite(gap):
+                claims.at_least(
+                    f"P2. test accuracy, (a) large − {ARM_LABELS[arm]}, {BUDGET_LABELS[budget]} [{setting}]",
+                    gap,
+                    0.0,
+                    paper="noise does not replace a large LR [paper]",
+                )
+    claims.at_most(
+        f"P3. |test accuracy, (d) warm-up − (a) large|, equal steps [{setting}]",
+        abs(accuracy_gap(finals, "warmup")),
+        0.01,
+        paper="≈ [recalled]",
+    )
+    gd = gd_finals(table)
+    if {"small", "large"} <= set(gd.get("arm", ())):
+        by_arm = gd.groupby("arm")["test_accuracy"].mean()
+        claims.at_least(
+            f"P4. full-batch GD test accuracy, large − small LR [{setting}]",
+            float(by_arm["large"] - by_arm["small"]),
+            0.0,
+            paper="same ordering as SGD [recalled]",
+        )
+    switch = gd_switch(table)
+    if not switch.empty:
+        claims.at_most(
+            f"P4. full-batch GD after the switch: final loss ÷ loss at the switch, highest seed [{setting}]",
+            float((switch["final_loss"] / switch["loss_at_switch"]).max()),
+            1.0,
+            paper="lower loss after the spike [recalled]",
+        )
+        claims.at_most(
+            f"P4/S8. sharpness after the switch ÷ 2/γ_L, highest seed [{setting}]",
+            float((switch["sharpness_end"] / switch["two_over_lr_large"]).max()),
+            1.1,
+            paper="≤ 2/γ (linear stability) [reconstructed]",
+        )
+
+
+# ---------------------------------------------------------------------------------------------------------- findings
+
+
+def add_findings(f: Findings, res) -> None:
+    """Every CIFAR number the prose quotes, keys prefixed ``cifar_``."""
+    name = shown_part(res)
+    scale, table = res.scale(name), res.table(name)
+    s = setting_of(res, name)
+    common = dict(part=name, scale=scale)
+    f.add("cifar_setting", "CIFAR setting shown", s.setting, source="reconstructed", **common)
+    f.add("cifar_setting_description", "what the CIFAR setting is", s.description, source="reconstructed", **common)
+    f.add("cifar_lr_large", "γ_L, large SGD learning rate", s.lr_large, source="recalled", paper="~0.1", **common)
+    f.add("cifar_lr_ratio", "k = γ_L/γ_S", s.lr_ratio, source="recalled", paper="~10", **common)
+    f.add("cifar_a_temperature", "noise scale a, temperature-matched", float(np.sqrt(s.lr_ratio - 1)), **common)
+    f.add("cifar_a_step", "noise scale a, step-matched", float(np.sqrt(s.lr_ratio**2 - 1)), **common)
+    finals = final_runs(table)
+    summary = arm_summary(finals)
+    for row in summary.itertuples():
+        key = f"cifar_{row.budget}_{row.arm}"
+        label = f"{ARM_LABELS[row.arm]}, {BUDGET_LABELS[row.budget]}"
+        f.add(
+            f"{key}_test",
+            f"final test accuracy, {label}",
+            row.test_accuracy,
+            uncertainty=row.test_accuracy_sd,
+            seeds=row.seeds,
+            **common,
+        )
+        f.add(f"{key}_train", f"final clean training accuracy, {label}", row.train_accuracy, seeds=row.seeds, **common)
+        f.add(
+            f"{key}_sharpness",
+            f"top Hessian eigenvalue after phase 1, {label}",
+            row.sharpness_phase1,
+            seeds=row.seeds,
+            **common,
+        )
+    for budget in ("steps", "sigma"):
+        for arm in ("small", "noise_temperature", "noise_step", "warmup"):
+            gap = accuracy_gap(finals, arm, budget)
+            if np.isfinite(gap):
+                f.add(
+                    f"cifar_gap_{budget}_{arm}",
+                    f"test accuracy, (a) large − {ARM_LABELS[arm]}, {BUDGET_LABELS[budget]}",
+                    gap,
+                    **common,
+                )
+    switch = gd_switch(table)
+    if not switch.empty:
+        n = len(switch)
+        f.add("cifar_gd_lr_small", "full-batch GD small LR", s.gd_lr_small, **common)
+        f.add("cifar_gd_lr_large", "full-batch GD large LR", s.gd_lr_large, **common)
+        f.add("cifar_gd_switch_step", "GD steps before the switch", s.gd_settle_steps, **common)
+        for column, what in (
+            ("loss_at_switch", "full-batch loss at the switch"),
+            ("peak_loss_after", "peak full-batch loss in the 10 steps after the switch"),
+            ("final_loss", "full-batch loss, mean of the last 10 steps after the switch"),
+            ("sharpness_at_switch", "top Hessian eigenvalue at the switch"),
+            ("sharpness_end", "top Hessian eigenvalue at the end, after the switch"),
+        ):
+            values = switch[column]
+            f.add(
+                f"cifar_gd_{column}",
+                what,
+                float(values.mean()),
+                uncertainty=float(values.std()) if n > 1 else np.nan,
+                seeds=n,
+                **common,
+            )
+        f.add(
+            "cifar_gd_two_over_lr_large", "2/γ_L of full-batch GD", float(switch["two_over_lr_large"].iloc[0]), **common
+        )
+    gd = gd_finals(table)
+    for row in (
+        gd.groupby("arm").agg(test=("test_accuracy", "mean"), seeds=("seed_id", "size")).reset_index().itertuples()
+    ):
+        f.add(
+            f"cifar_gd_{row.arm}_test",
+            f"final test accuracy, {GD_LABELS[row.arm]}",
+            row.test,
+            seeds=row.seeds,
+            **common,
+        )
+
+
+def summary_table(res) -> pd.DataFrame:
+    """Per budget and arm: seeds, final test and clean training accuracy, sharpness after phase 1."""
+    summary = arm_summary(final_runs(res.table(shown_part(res))))
+    if summary.empty:
+        return summary
+    return summary.assign(arm=summary["arm"].map(ARM_LABELS), budget=summary["budget"].map(BUDGET_LABELS))
