@@ -34,6 +34,7 @@ NETS = {
     "wrn-16-2": dict(family="wrn", width=2),
     "wrn-16-4": dict(family="wrn", width=4),
     "wrn-16-10": dict(family="wrn", width=10),
+    "resnet18-w8-nobn": dict(family="resnet18", width=8, batchnorm=False),
     "resnet18-w16-nobn": dict(family="resnet18", width=16, batchnorm=False),
     "resnet18-w32-nobn": dict(family="resnet18", width=32, batchnorm=False),
     "resnet18-w64-nobn": dict(family="resnet18", width=64, batchnorm=False),
