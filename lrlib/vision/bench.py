@@ -11,8 +11,9 @@ data (random crop with 4-pixel padding and horizontal flip), batch 128:
   lrlib    :func:`lrlib.vision.train.train_run` for one epoch: data on the device, batched transforms;
   compute  the bound: the same model stepping on one batch already in memory (no data handling at all).
 The three alternate pass by pass and each reports its median over the passes, so a change in the machine's load
-hits all three alike. Each row also gives the minutes one epoch of the 50,000 CIFAR-10 training images would take at that rate, and,
-where the FLOPs per image are known, the fraction of the device's peak the compute-only step reaches.
+hits all three alike. Each row also gives the minutes one epoch of the 50,000 CIFAR-10 training images would take
+at that rate, and the compute-only step's fraction of a large matmul's rate (on a CPU a rough ceiling: convolutions
+can beat a loaded 2048³ matmul).
 """
 
 from __future__ import annotations
