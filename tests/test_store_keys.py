@@ -2,8 +2,9 @@
 
 Store keys are hashes of full configurations, so a change to one field silently orphans ``book/_results``. For
 every chapter, the configurations its parts walk at paper scale (with every stopping rule applied to the stored
-data) must equal the stored ``config.json`` files of the experiments those parts write, with nothing missing; and
-every stored experiment must belong to some chapter's part.
+data) must equal the stored ``config.json`` files of the experiments those parts write, with nothing missing from
+a cheap part (a costly part, stored over several sittings, or a partial grid may lack units; a change of its
+configurations still shows as orphaned entries); and every stored experiment must belong to some chapter's part.
 """
 
 import json
@@ -39,7 +40,7 @@ def generated_keys(key: str) -> tuple[dict[str, set[str]], list[str]]:
         found = experiment.stored(part, "paper")
         for entry in found.entries.values():
             keys[entry.config["experiment"]].add(config_key(entry.config))
-        if found.entries and not part.partial:  # a part never computed, or a grid stored piece by piece, may lack units
+        if not (part.partial or part.costly):  # costly parts and partial grids are stored over several sittings
             missing += [f"{part.name}: {unit.label}" for unit in found.missing]
     return keys, missing
 

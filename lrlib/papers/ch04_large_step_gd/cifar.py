@@ -456,9 +456,11 @@ def _blocks(settings: dict[str, CifarScale]):
     return blocks
 
 
-CIFAR = Part("cifar", "CIFAR-10, ResNet-18 without BN (GPU setting)", _blocks(SCALES), costly=True)
+# Both are stored run by run over several sittings (and processes: shared), and shown only once complete: the
+# arms are compared with each other, so a half-stored setting would compare arms of different seeds.
+CIFAR = Part("cifar", "CIFAR-10, ResNet-18 without BN (GPU setting)", _blocks(SCALES), costly=True, shared=True)
 CIFAR_CPU = Part(
-    "cifar-cpu", "CIFAR-10, ResNet-18 without BN (CPU setting)", _blocks(CPU_SCALES), costly=True, partial=True
+    "cifar-cpu", "CIFAR-10, ResNet-18 without BN (CPU setting)", _blocks(CPU_SCALES), costly=True, shared=True
 )
 PARTS = (CIFAR, CIFAR_CPU)
 
