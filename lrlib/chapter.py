@@ -90,7 +90,7 @@ def start(chapter) -> ChapterRun:
     titles = {p.name: p.title for p in parts}
     part_scales = {p.name: experiment.part_scale(p, requested) for p in parts}
     scales = set(part_scales.values())
-    scale = scales.pop() if len(scales) == 1 else "smoke"
+    scale = requested if not scales else scales.pop() if len(scales) == 1 else "smoke"
     notice = ""
     if requested == "paper" and profile.results_mode() == "stored":
         on_paper = [titles[n] for n, s in part_scales.items() if s == "paper"]

@@ -45,10 +45,11 @@ class Part:
     """A separately stored piece of a chapter.
 
     ``blocks(scale)`` gives the units, in blocks, in the order they are computed (cheap first). ``stop(entries,
-    pending)`` is asked after each block with the block's stored entries and how many of its units another process
-    is still computing; True runs no further block. ``shared``: several processes may work through the part (one
-    per CPU core). ``partial``: the book shows a partly stored paper grid at paper scale (and lists what is
-    missing) instead of falling back to the smoke scale. ``costly``: hours on a CPU; computed last by default."""
+    pending)`` is asked after each block that has stored entries or units another process is still computing, with
+    those entries and that count; True runs no further block. ``shared``: several processes may work through the
+    part (one per CPU core). ``partial``: the book shows a partly stored paper grid at paper scale (and lists what is
+    missing) instead of falling back to the smoke scale. ``costly``: hours on a CPU; computed last by default.
+    ``gpu``: meant for a GPU (days on a CPU); computed by default only where CUDA is present."""
 
     name: str
     title: str
@@ -57,6 +58,7 @@ class Part:
     shared: bool = False
     partial: bool = False
     costly: bool = False
+    gpu: bool = False
 
     def units(self, scale: str) -> list[Unit]:
         """Every unit of every block (the stopping rule not applied)."""
@@ -135,7 +137,7 @@ def collect(part: Part, scale: str, store: Store, *, compute: bool = True, show_
             else:
                 found.append((unit, entry))
         entries.update((unit.label, entry) for unit, entry in found)
-        if part.stop is not None and found and part.stop([e for _, e in found], pending):
+        if part.stop is not None and (found or pending) and part.stop([e for _, e in found], pending):
             break
     return PartResult(part, scale, entries, missing)
 

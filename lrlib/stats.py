@@ -55,6 +55,8 @@ def loglog_slope(
     lx, ly = np.log(x), np.log(y)
     indicators = pd.get_dummies(groups).to_numpy(float) if groups is not None else np.ones((len(x), 1))
     design = np.column_stack([lx, indicators])
+    if np.linalg.matrix_rank(design) < design.shape[1]:  # e.g. x constant within every group: no slope to fit
+        return Fit(float("nan"), float("nan"), len(x))
     coef, *_ = np.linalg.lstsq(design, ly, rcond=None)
     resid = ly - design @ coef
     dof = max(len(x) - design.shape[1], 1)

@@ -21,7 +21,9 @@ def test_a_chapter_key_selects_all_its_parts_and_names_keep_their_order():
     assert select(["ch5.phase", "ch5", "ch1.main"], parts) == ["ch5.phase"] + [n for n in ch5 if n != "ch5.phase"] + [
         "ch1.main"
     ]
-    assert select([], parts) == list(parts)
+    assert select([], parts, gpu=True) == list(parts)
+    assert select([], parts) == [n for n in parts if n != "ch4.cifar"], "a CPU does not start the GPU setting unasked"
+    assert select(["ch4.cifar"], parts) == ["ch4.cifar"]
 
 
 def test_an_unknown_part_is_a_one_line_error_listing_the_choices():

@@ -183,3 +183,22 @@ def test_a_part_whose_data_is_missing_falls_back_to_smoke_in_the_book_build(tmp_
         return [[_unit("u", 1, [], scale=scale)]]
 
     assert experiment.part_scale(experiment.Part("grid", "the grid", blocks)) == "smoke"
+
+
+def test_a_block_held_entirely_by_other_processes_is_shown_to_the_stopping_rule(tmp_path):
+    calls, seen = [], []
+
+    def blocks(scale):
+        return [[_unit("a", 1, calls, scale=scale)], [_unit("b", 2, calls, scale=scale)]]
+
+    def stop(entries, pending):
+        seen.append((len(entries), pending))
+        return pending > 0
+
+    part = experiment.Part("rows", "the rows", blocks, stop=stop, shared=True)
+    store = Store(tmp_path)
+    held = store.path_for(part.units("smoke")[0].config)
+    held.parent.mkdir(parents=True)
+    held.with_name(f".claim-{held.name}").write_text("elsewhere 1")
+    result = experiment.collect(part, "smoke", store)
+    assert seen == [(0, 1)] and calls == [] and [u.label for u in result.missing] == ["a"]

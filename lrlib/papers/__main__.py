@@ -1,7 +1,8 @@
 """Compute every paper-scale result that is not stored yet: ``python -m lrlib.papers [PART ...]``.
 
 A PART is ``<chapter>.<part>`` (``ch5.phase``) or a whole chapter (``ch5``); ``--list`` shows them all. By
-default every part runs: the cheap ones in the book's order, then the costly ones (hours on a CPU). Each stored
+default every part runs: the cheap ones in the book's order, then the costly ones (hours on a CPU); parts meant for
+a GPU (``ch4.cifar``) only where CUDA is present, or when named. Each stored
 entry is written atomically as it finishes, so a run that is stopped (Ctrl-C, a ``timeout``, a machine taken back)
 loses only the entry in progress, and the next run resumes there. Start it once per CPU core to share a costly
 part between processes. On a GPU machine reached through a copy of the working tree (no ``.git``), pass the
@@ -15,6 +16,7 @@ import os
 import time
 
 from .. import experiment, profile
+from ..data import DataError
 from . import chapters
 
 
@@ -24,10 +26,13 @@ def registry() -> dict[str, experiment.Part]:
     return dict(sorted(named, key=lambda item: item[1].costly))  # a stable sort keeps the book's order
 
 
-def select(names: list[str], parts: dict[str, experiment.Part]) -> list[str]:
-    """The command-line names of the parts ``names`` asks for (a chapter key stands for all its parts)."""
+def select(names: list[str], parts: dict[str, experiment.Part], *, gpu: bool = False) -> list[str]:
+    """The command-line names of the parts ``names`` asks for (a chapter key stands for all its parts); without
+    names, every part, but those meant for a GPU only where ``gpu``."""
+    if not names:
+        return [n for n, part in parts.items() if gpu or not part.gpu]
     chosen = []
-    for name in names or list(parts):
+    for name in names:
         matches = [n for n in parts if n == name or n.split(".")[0] == name]
         if not matches:
             raise SystemExit(
@@ -45,15 +50,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--list", action="store_true", help="list the parts and how many entries are stored")
     args = parser.parse_args(argv)
     os.environ["LRLIB_PROFILE"] = "paper"
+    os.environ["LRLIB_RESULTS"] = "compute"  # this command computes; the book build is what reads stored results
     if args.list:
         for name, part in parts.items():
-            found = experiment.stored(part)
+            try:
+                found = experiment.stored(part)
+            except DataError as missing:
+                print(f"{name:22} {part.title}: its data is not available here ({missing})")
+                continue
             print(
                 f"{name:22} {part.title}: {len(found.entries)} stored, {len(found.missing)} missing"
-                + (" (costly)" if part.costly else "")
+                + (" (GPU)" if part.gpu else " (costly)" if part.costly else "")
             )
         return
-    chosen = select(args.parts, parts)
+    chosen = select(args.parts, parts, gpu=profile.device().type == "cuda")
     profile.configure_threads()
     print(f"commit {profile.git_commit()}, device {profile.device_name()}", flush=True)
     for name in chosen:

@@ -135,6 +135,13 @@ def _methods(name, x, y, dev, precision, channels_last, batch) -> dict:
 
 
 def rates(name, x, y, dev, precision, channels_last, batch, rounds: int = 3) -> dict[str, float]:
+    from .train import _cuda_numerics
+
+    with _cuda_numerics(dev, tf32=False):  # all three ways in IEEE fp32 on CUDA, as train_run runs
+        return _alternating(name, x, y, dev, precision, channels_last, batch, rounds)
+
+
+def _alternating(name, x, y, dev, precision, channels_last, batch, rounds: int) -> dict[str, float]:
     """Median images/s of each way over ``rounds`` passes, the ways alternating pass by pass (so that a change
     in the machine's load hits all three alike); one pass each first, to warm up, is not counted."""
     methods = _methods(name, x, y, dev, precision, channels_last, batch)
@@ -155,7 +162,13 @@ def profile_sync(dev) -> None:
 def matmul_peak(dev, precision: str, size: int = 2048, repeats: int = 5) -> float:
     """FLOP/s of a large square matmul in ``precision`` on ``dev``: the ceiling a training step is held against
     (on CUDA the datasheet peak of :mod:`lrlib.bench` is used instead where it is known)."""
-    dtype = torch.bfloat16 if precision == "bf16" else torch.float32
+    from .train import _cuda_numerics
+
+    with _cuda_numerics(dev, tf32=False):
+        return _matmul_rate(dev, torch.bfloat16 if precision == "bf16" else torch.float32, size, repeats)
+
+
+def _matmul_rate(dev, dtype, size: int, repeats: int) -> float:
     a = torch.randn(size, size, device=dev, dtype=dtype)
     b = torch.randn(size, size, device=dev, dtype=dtype)
     torch.mm(a, b)

@@ -279,17 +279,19 @@ def _cpu_generator(seed: int, epoch: int, stream: int) -> torch.Generator:
 
 @contextlib.contextmanager
 def _cuda_numerics(dev: torch.device, tf32: bool):
-    """fp32 convolutions and matmuls on CUDA in IEEE fp32, or TF32 when asked; restored afterwards."""
+    """fp32 convolutions and matmuls on CUDA in IEEE fp32 (or TF32 when asked) and deterministic cuDNN kernels;
+    restored afterwards."""
     if dev.type != "cuda":
         yield
         return
-    matmul, conv = torch.backends.cuda.matmul, torch.backends.cudnn.conv
-    saved = (matmul.fp32_precision, conv.fp32_precision)
+    matmul, conv, cudnn = torch.backends.cuda.matmul, torch.backends.cudnn.conv, torch.backends.cudnn
+    saved = (matmul.fp32_precision, conv.fp32_precision, cudnn.deterministic, cudnn.benchmark)
     matmul.fp32_precision = conv.fp32_precision = "tf32" if tf32 else "ieee"
+    cudnn.deterministic, cudnn.benchmark = True, False  # else backward convolutions differ run to run: no exact resume
     try:
         yield
     finally:
-        matmul.fp32_precision, conv.fp32_precision = saved
+        matmul.fp32_precision, conv.fp32_precision, cudnn.deterministic, cudnn.benchmark = saved
 
 
 def _transform_for(spec: RunSpec, transform: _data.Transform | None) -> _data.Transform | None:

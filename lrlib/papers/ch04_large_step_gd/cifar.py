@@ -358,7 +358,8 @@ def train_arm(first: RunSpec, second: RunSpec, train: ImageData, evals: dict, fo
     table): lrlib.vision has no schedule for the gradient noise, so a second spec turns it off. A run killed in
     either phase resumes there. A phase 1 that diverged ends the run."""
     folder = Path(folder)
-    one, two = folder / first.key(), folder / second.key()
+    # phase 2's spec alone is the same for every arm (no noise, the same rates): key its folder by phase 1 too
+    one, two = folder / first.key(), folder / f"{first.key()}-then-{second.key()}"
     table = train_run(first, train, evals, checkpoint_dir=one)
     if table["stop_reason"].iloc[-1] != "max_epochs":
         return table.assign(phase=1)
@@ -388,7 +389,8 @@ def compute_gd(scale: str, s: CifarScale, arm: str, seed_id: int) -> dict:
     spec = gd_spec(s, arm, profile.seed(seed_id))
     train, test = load_data(s)
     evals = {"test": _head(test, s.gd_test_images, "GD test evaluation")}
-    table = train_run(spec, train, evals)
+    with checkpoint_root(scale) as folder:
+        table = train_run(spec, train, evals, checkpoint_dir=Path(folder) / f"gd-{spec.key()}")
     table = table.assign(arm=arm, seed_id=seed_id, settle_steps=s.gd_settle_steps, lr_small=s.gd_lr_small)
     table = table.assign(lr_large=s.gd_lr_large).rename(columns={"epoch": "step"})
     lead = ["arm", "seed_id", "step"]
@@ -458,7 +460,9 @@ def _blocks(settings: dict[str, CifarScale]):
 
 # Both are stored run by run over several sittings (and processes: shared), and shown only once complete: the
 # arms are compared with each other, so a half-stored setting would compare arms of different seeds.
-CIFAR = Part("cifar", "CIFAR-10, ResNet-18 without BN (GPU setting)", _blocks(SCALES), costly=True, shared=True)
+CIFAR = Part(
+    "cifar", "CIFAR-10, ResNet-18 without BN (GPU setting)", _blocks(SCALES), costly=True, shared=True, gpu=True
+)
 CIFAR_CPU = Part(
     "cifar-cpu", "CIFAR-10, ResNet-18 without BN (CPU setting)", _blocks(CPU_SCALES), costly=True, shared=True
 )

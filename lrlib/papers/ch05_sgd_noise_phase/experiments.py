@@ -197,6 +197,8 @@ def phase_stop(entries: list[Entry], pending: int) -> bool:
     """No block below a row where every run hit the step cap (:func:`.analysis.capped_floor`). With several
     processes, a process does not go below a block whose runs all hit the cap so far while another process is
     still computing part of it: the process that finishes the block sees all of it and decides."""
+    if not entries:  # the whole block is being computed elsewhere: the process that finishes it decides
+        return bool(pending)
     grid = SCALES[entries[0].config["scale"]].phase
     done = pd.concat([e.table for e in entries], ignore_index=True)
     if capped_floor(done, grid.runs_per_row) is not None:
