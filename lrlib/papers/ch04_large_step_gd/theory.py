@@ -482,9 +482,10 @@ def compute_c3(scale: str) -> dict:
 
 
 def compute_c4(scale: str) -> dict:
-    """C4: SGD on f(x, y) = C1(x) + (ν/2)y² with components f ± σy, all σ at once. The update is computed on the
-    whole vector (x, y); the table records the largest |x_σ − x_0| over every step and init (exactly 0 when the
-    x-trajectories are bit-identical), the trapped fraction and y's spread."""
+    """C4: SGD on f(x, y) = C1(x) + (ν/2)y² with components f ± σy, all σ at once. The noise enters the y-update
+    only and the x-update reads x only, so the x-trajectories are GD's by construction (S7 checks that the code is
+    this construction, not a property it discovers). The table records the largest |x_σ − x_0| over every step and
+    init (exactly 0 when the x-trajectories are bit-identical), the trapped fraction and y's spread."""
     s = SCALES[scale]
     rng = np.random.default_rng(profile.seed(0))
     sigma = np.asarray(s.c4_sigmas, float)[:, None]
