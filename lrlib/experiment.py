@@ -195,6 +195,14 @@ class Results:
     def table(self, name: str) -> pd.DataFrame:
         return self[name].table
 
+    def shown(self, *names: str) -> str:
+        """Of parts that are settings of one experiment, largest first (the GPU setting, then the CPU one), the
+        one a chapter shows: the first loaded at paper scale with entries, else the first loaded at all."""
+        loaded = [n for n in names if n in self.parts]
+        if not loaded:
+            raise KeyError(f"none of the parts {list(names)} is loaded; this chapter's parts are {list(self.parts)}")
+        return next((n for n in loaded if self.scale(n) == "paper" and self[n].entries), loaded[0])
+
     @property
     def entries(self) -> dict[str, Entry]:
         """Every entry of every part, by a label that names the part."""

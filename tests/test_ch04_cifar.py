@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,7 @@ import pytest
 import torch
 
 from lrlib.claims import Claims
+from lrlib.experiment import PartResult, Results
 from lrlib.findings import Findings
 from lrlib.papers.ch04_large_step_gd import cifar, cifar_report
 from lrlib.vision import ImageData, RunSpec, train_run
@@ -187,33 +189,18 @@ def test_analysis_on_planted_tables():
     assert switch["two_over_lr_large"] == pytest.approx(4.0)
 
 
-class _Part:
-    def __init__(self, table, scale):
-        self.table, self.scale, self.entries = table, scale, {"x": None}
-
-
-class _Results:
-    """The little of :class:`lrlib.experiment.Results` the report reads."""
-
-    def __init__(self, **parts):
-        self.parts = parts
-
-    def __contains__(self, name):
-        return name in self.parts
-
-    def __getitem__(self, name):
-        return self.parts[name]
-
-    def scale(self, name):
-        return self.parts[name].scale
-
-    def table(self, name):
-        return self.parts[name].table
+def _results(**parts) -> Results:
+    """Loaded parts holding the given (table, scale), one entry each (or none for an empty table)."""
+    loaded = {}
+    for name, (table, scale) in parts.items():
+        entries = {} if table.empty else {"all runs": SimpleNamespace(table=table, provenance={})}
+        loaded[name] = PartResult(next(p for p in cifar.PARTS if p.name == name), scale, entries, [])
+    return Results(loaded)
 
 
 def test_claims_and_findings_on_planted_results():
     table = pd.concat([_planted_sgd(), _planted_gd()], ignore_index=True)
-    res = _Results(cifar=_Part(table.iloc[:0], "smoke"), **{"cifar-cpu": _Part(table, "paper")})
+    res = _results(cifar=(table.iloc[:0], "smoke"), **{"cifar-cpu": (table, "paper")})
     assert cifar.shown_part(res) == "cifar-cpu"
     claims = Claims("ch4")
     cifar_report.add_claims(claims, res)

@@ -24,6 +24,7 @@ from types import ModuleType
 CHAPTERS = {
     "ch0": "ch00_quickstart",
     "ch1": "ch01_benign_oscillation",
+    "ch2": "ch02_initial_large_lr",
     "ch3": "ch03_bayesian_batch_size",
     "ch4": "ch04_large_step_gd",
     "ch5": "ch05_sgd_noise_phase",

@@ -26,6 +26,7 @@ Member columns (one row per member; anything else is carried into the table unto
     ``weight_decay``             L2 coefficient λ ≥ 0 added to the gradient as λ·w (default 0)
     ``lr_anneal_step``, ``lr_anneal_factor``      η ← factor·η from that step on (default: never; factor 0.1)
     ``grad_noise``               σ: isotropic Gaussian noise added to the gradient, g + σ·ξ, ξ ~ N(0, I)
+    ``grad_noise_anneal_step``, ``grad_noise_anneal_factor``       σ ← factor·σ from that step (default 0)
     ``preact_noise``             σ: Gaussian noise added to every hidden pre-activation, per unit and example
     ``preact_noise_anneal_step``, ``preact_noise_anneal_factor``   σ ← factor·σ from that step (default 0)
     ``alpha``                    output scale α > 0 of centred models, and the 1/α of the hinge loss (default 1)

@@ -132,13 +132,15 @@ class Group:
             return recorded
         # momentum, or gradient noise: v ← μ·v + ∇L + wd·w + σ·ξ, then w ← w − lr·v (torch.optim.SGD's order)
         model.accumulate(p, cache, dF, self.buffers, h["momentum"])
+        if self.grad_noise:
+            grad_sigma = h["grad_noise"] * self._factor(t, "grad_noise_anneal_step", "grad_noise_anneal_factor")
         for i, (name, w) in enumerate(p.items()):
             buf = self.buffers[name]
             if wd is not None:
                 buf.addcmul_(w, per_member(wd, w))
             if self.grad_noise:
                 xi = rng.normal(h["seed"], t, rng.GRAD + i, w[0].numel(), w.dtype).view_as(w)
-                buf.addcmul_(xi, per_member(h["grad_noise"], w))
+                buf.addcmul_(xi, per_member(grad_sigma, w))
             w.addcmul_(buf, per_member(-lr, w))
         return recorded
 

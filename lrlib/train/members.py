@@ -30,6 +30,8 @@ COLUMNS = {
     "lr_anneal_step": ("never", "step"),
     "lr_anneal_factor": (0.1, "rate"),
     "grad_noise": (0.0, "rate"),
+    "grad_noise_anneal_step": ("never", "step"),
+    "grad_noise_anneal_factor": (0.0, "rate"),
     "preact_noise": (0.0, "rate"),
     "preact_noise_anneal_step": ("never", "step"),
     "preact_noise_anneal_factor": (0.0, "rate"),

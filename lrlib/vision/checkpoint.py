@@ -12,12 +12,13 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
 import torch
 
-__all__ = ["CHECKPOINT_NAME", "save", "load"]
+__all__ = ["CHECKPOINT_NAME", "save", "load", "runs_folder"]
 
 CHECKPOINT_NAME = "checkpoint.pt"
 
@@ -57,3 +58,19 @@ def load(folder: str | os.PathLike, config: dict | None = None) -> dict[str, Any
 
 def _canonical(config: Any) -> str:
     return json.dumps(config, sort_keys=True)
+
+
+def runs_folder(scale: str, name: str):
+    """A context manager giving the folder where a part's runs keep their checkpoints: at paper scale a lasting
+    folder, ``<LRLIB_CACHE or the user cache>/checkpoints/<name>``, so that a CPU builds the runs over sittings and
+    a killed run resumes; at any other scale a temporary folder, removed on exit."""
+    if scale != "paper":
+        return tempfile.TemporaryDirectory(prefix=f"{name}-")
+    cache = os.environ.get("LRLIB_CACHE", "").strip()
+    if cache:
+        root = Path(cache).expanduser()
+    else:
+        from platformdirs import user_cache_dir
+
+        root = Path(user_cache_dir("lrlib"))
+    return nullcontext(str(root / "checkpoints" / name))

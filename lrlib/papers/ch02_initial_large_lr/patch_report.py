@@ -1,0 +1,285 @@
+"""Chapter 2's CIFAR-10 figures, claims and findings, read from the part :func:`.patch.shown_part` picks (the GPU
+setting where stored, else the CPU setting where stored, else the smoke runs).
+
+Thresholds are the spec's (§6), fixed before any CPU or GPU run: at smoke scale the learning-order signature of
+the patch (small LR learns it at once, large LR not before the anneal); at a stored setting the paper's claims
+1–6. T_a is the first annealed epoch; "two epochs after" is T_a + 2.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from ... import plots
+from ...claims import Claims
+from ...findings import Findings
+from .patch import ARM_LABELS, ARMS, FIG1_ARMS, FIG1_LABELS, patch_at, setting_of, shown_part
+
+ARM_COLORS = {"large": plots.COLORS["large_lr"], "small": plots.COLORS["small_lr"], "act_noise": plots.PALETTE[2]}
+
+
+def _caption(res, name: str) -> str:
+    s = setting_of(res, name)
+    return f"{s.setting} setting ({res.scale(name)} scale of part {name!r}): {s.description}."
+
+
+def _curves(ax, table: pd.DataFrame, column: str, arms, labels, colors) -> None:
+    for arm in arms:
+        runs = table[(table["arm"] == arm) & (table["epoch"] > 0)]
+        if runs.empty:
+            continue
+        wide = runs.pivot(index="seed_id", columns="epoch", values=column)
+        plots.seed_band(ax, wide.columns, wide.to_numpy(), label=labels[arm], color=colors[arm])
+
+
+def figure_patch(res):
+    """The patch experiment: accuracy on patch-only inputs (left) and on clean test images (right) against epoch,
+    the three arms, the anneal marked."""
+    name = shown_part(res, "patch")
+    s, table = setting_of(res, name), res.table(name)
+    fig, axes = plots.plt.subplots(1, 2, figsize=(7.8, 3.4), sharex=True)
+    for ax, column, title in zip(axes, ("accuracy.patch", "accuracy.clean"), ("patch-only inputs", "clean test")):
+        _curves(ax, table, column, ARMS, ARM_LABELS, ARM_COLORS)
+        ax.axvspan(s.anneal_epoch - 0.5, s.epochs + 0.5, color=plots.COLORS["theory"], alpha=0.12, linewidth=0)
+        ax.set_title(title)
+        ax.set_xlabel("epoch")
+        ax.set_ylim(0, 1)
+    chance = float(table["patch_chance"].iloc[0]) if len(table) else 0.1
+    axes[0].axhline(chance, color=plots.COLORS["theory"], linestyle=":", linewidth=1, label="constant prediction")
+    axes[0].set_ylabel("accuracy (fraction)")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=2, fontsize="small")
+    plots.caption(fig, _caption(res, name) + f" Shaded: annealed epochs (from epoch {s.anneal_epoch}).")
+    return fig
+
+
+def figure_figure1(res):
+    """The paper's Figure 1: training (left) and test (right) accuracy against epoch on clean CIFAR-10, LR 0.1
+    against 0.01, the epochs after the first ×0.2 shaded."""
+    name = shown_part(res, "figure1")
+    s, table = setting_of(res, name), res.table(name)
+    fig, axes = plots.plt.subplots(1, 2, figsize=(7.8, 3.4), sharex=True, sharey=True)
+    colors = {"large": plots.COLORS["large_lr"], "small": plots.COLORS["small_lr"]}
+    for ax, column, title in zip(axes, ("train_accuracy", "accuracy.test"), ("training (running, train mode)", "test")):
+        _curves(ax, table, column, FIG1_ARMS, FIG1_LABELS, colors)
+        ax.axvspan(s.fig1_milestones[0] - 0.5, s.fig1_epochs + 0.5, color=plots.COLORS["theory"], alpha=0.12, lw=0)
+        ax.set_title(title)
+        ax.set_xlabel("epoch")
+    axes[0].set_ylabel("accuracy (fraction)")
+    axes[0].legend(fontsize="small", loc="lower right")
+    plots.caption(
+        fig, _caption(res, name) + f" Shaded: from the first ×{s.fig1_factor:g} (epoch {s.fig1_milestones[0]})."
+    )
+    return fig
+
+
+# ---- numbers --------------------------------------------------------------------------------------------------------
+
+
+def patch_numbers(res) -> dict:
+    """The patch experiment's read-outs (means over seeds), NaN where an epoch or arm is missing; empty if no patch
+    part is loaded."""
+    if "patch" not in res and "patch-cpu" not in res:
+        return {}
+    name = shown_part(res, "patch")
+    s, table = setting_of(res, name), res.table(name)
+    if table.empty:
+        return {}
+    ta, last = s.anneal_epoch, int(table["epoch"].max())
+    patch = lambda epoch: patch_at(table, "accuracy.patch", epoch)  # noqa: E731
+    clean = lambda epoch: patch_at(table, "accuracy.clean", epoch)  # noqa: E731
+    early = table[(table["epoch"] >= 1) & (table["epoch"] <= 2)].groupby(["arm", "seed_id"])["accuracy.patch"].max()
+    get = lambda series, arm: float(series.get(arm, math.nan))  # noqa: E731
+    return {
+        "name": name,
+        "setting": s,
+        "seeds": int(table["seed_id"].nunique()),
+        "chance": float(table["patch_chance"].iloc[0]),
+        "small_patch_early": float(early.xs("small").mean())
+        if "small" in early.index.get_level_values(0)
+        else math.nan,
+        "large_patch_before": get(patch(ta - 1), "large"),
+        "large_patch_after": get(patch(ta + 2), "large"),
+        "noise_patch_before": get(patch(ta - 1), "act_noise"),
+        "noise_patch_end": get(patch(last), "act_noise"),
+        "clean_small_5": get(clean(min(5, last)), "small"),
+        "clean_large_5": get(clean(min(5, last)), "large"),
+        **{f"clean_final_{arm}": get(clean(last), arm) for arm in ARMS},
+        **{f"patch_final_{arm}": get(patch(last), arm) for arm in ARMS},
+    }
+
+
+def figure1_numbers(res) -> dict:
+    if "figure1" not in res and "figure1-cpu" not in res:
+        return {}
+    name = shown_part(res, "figure1")
+    s, table = setting_of(res, name), res.table(name)
+    if table.empty:
+        return {}
+    before, last = s.fig1_milestones[0] - 1, int(table["epoch"].max())
+    at = lambda column, epoch: patch_at(table, column, epoch)  # noqa: E731
+    out = {"name": name, "setting": s, "before": before, "last": last}
+    for arm in FIG1_ARMS:
+        out[f"train_{arm}_before"] = float(at("train_accuracy", before).get(arm, math.nan))
+        out[f"test_{arm}_before"] = float(at("accuracy.test", before).get(arm, math.nan))
+        out[f"test_{arm}_final"] = float(at("accuracy.test", last).get(arm, math.nan))
+    return out
+
+
+def add_claims(claims: Claims, res) -> None:
+    """Smoke: the patch's learning-order signature (spec §6, smoke). A stored setting: the paper's claims 1–6."""
+    p = patch_numbers(res)
+    if p:
+        paper_scale = res.scale(p["name"]) == "paper"
+        with claims.on_scale(res.scale(p["name"])):
+            ta = p["setting"].anneal_epoch
+            if paper_scale:
+                claims.at_least(
+                    "1. small LR: patch-only accuracy within 2 epochs",
+                    p["small_patch_early"],
+                    0.9,
+                    paper="≈100 % [recalled]",
+                )
+                claims.at_most(
+                    f"2. large LR: patch-only accuracy at epoch {ta - 1}",
+                    p["large_patch_before"],
+                    0.3,
+                    paper="near chance [recalled]",
+                )
+                claims.at_least(
+                    f"2. large LR: patch-only accuracy at epoch {ta + 2}",
+                    p["large_patch_after"],
+                    0.9,
+                    paper="≈100 % [recalled]",
+                )
+                claims.at_least(
+                    "3. clean accuracy at epoch 5, small − large LR",
+                    p["clean_small_5"] - p["clean_large_5"],
+                    1e-9,
+                    paper="small ahead early [recalled]",
+                )
+                claims.at_least(
+                    "4. final clean accuracy, large − small LR",
+                    p["clean_final_large"] - p["clean_final_small"],
+                    0.03,
+                    paper="several points [recalled]",
+                )
+                claims.at_most(
+                    f"5. activation noise: patch-only accuracy at epoch {ta - 1}",
+                    p["noise_patch_before"],
+                    0.3,
+                    paper="low while the noise is on [recalled]",
+                )
+                claims.at_least(
+                    "5. activation noise: final patch-only accuracy",
+                    p["noise_patch_end"],
+                    0.9,
+                    paper="high after the anneal [recalled]",
+                )
+                noise_gap = abs(p["clean_final_act_noise"] - p["clean_final_large"])
+                claims.at_most(
+                    "5. final clean accuracy, |noise − large LR|", noise_gap, 0.02, paper="comparable [recalled]"
+                )
+                claims.at_least(
+                    "5. final clean accuracy, noise − small LR",
+                    p["clean_final_act_noise"] - p["clean_final_small"],
+                    1e-9,
+                    paper="above small LR [recalled]",
+                )
+            else:
+                claims.at_least("small LR: patch-only accuracy by epoch 2", p["small_patch_early"], 0.8)
+                claims.at_most(f"large LR: patch-only accuracy at epoch {ta - 1}", p["large_patch_before"], 0.4)
+                claims.at_least(f"large LR: patch-only accuracy at epoch {ta + 2}", p["large_patch_after"], 0.8)
+    f1 = figure1_numbers(res)
+    if f1 and res.scale(f1["name"]) == "paper":
+        with claims.on_scale("paper"):
+            b = f1["before"]
+            claims.at_least(
+                f"6. Fig. 1: training accuracy at epoch {b}, small − large LR",
+                f1["train_small_before"] - f1["train_large_before"],
+                1e-9,
+                paper="small ahead [paper]",
+            )
+            claims.at_least(
+                f"6. Fig. 1: test accuracy at epoch {b}, small − large LR",
+                f1["test_small_before"] - f1["test_large_before"],
+                1e-9,
+                paper="small ahead [paper]",
+            )
+            claims.at_least(
+                "6. Fig. 1: final test accuracy, large − small LR",
+                f1["test_large_final"] - f1["test_small_final"],
+                1e-9,
+                paper="large ahead [paper]",
+            )
+
+
+def add_findings(f: Findings, res) -> None:
+    p = patch_numbers(res)
+    if p:
+        common = dict(part=p["name"], scale=res.scale(p["name"]), seeds=p["seeds"])
+        f.add("patch_setting", "CIFAR setting shown (patch)", p["setting"].setting, source="reconstructed", **common)
+        f.add("patch_setting_description", "what it is", p["setting"].description, **common)
+        f.add("patch_chance", "patch-only accuracy of a constant prediction", p["chance"], unit="fraction", **common)
+        for key in (
+            "small_patch_early",
+            "large_patch_before",
+            "large_patch_after",
+            "noise_patch_before",
+            "noise_patch_end",
+            "clean_small_5",
+            "clean_large_5",
+        ):
+            f.add(f"patch_{key}", key.replace("_", " "), p[key], unit="fraction", **common)
+        for arm in ARMS:
+            f.add(
+                f"patch_clean_final_{arm}",
+                f"final clean test accuracy, {ARM_LABELS[arm]}",
+                p[f"clean_final_{arm}"],
+                unit="fraction",
+                **common,
+            )
+            f.add(
+                f"patch_patch_final_{arm}",
+                f"final patch-only accuracy, {ARM_LABELS[arm]}",
+                p[f"patch_final_{arm}"],
+                unit="fraction",
+                **common,
+            )
+        gap = p["clean_final_large"] - p["clean_final_small"]
+        f.add("patch_clean_gap", "final clean accuracy, large − small LR", gap, unit="fraction", **common)
+    f1 = figure1_numbers(res)
+    if f1:
+        common = dict(part=f1["name"], scale=res.scale(f1["name"]))
+        f.add("fig1_setting", "CIFAR setting shown (Figure 1)", f1["setting"].setting, **common)
+        for key in (
+            "train_small_before",
+            "train_large_before",
+            "test_small_before",
+            "test_large_before",
+            "test_small_final",
+            "test_large_final",
+        ):
+            f.add(f"fig1_{key}", key.replace("_", " "), f1[key], unit="fraction", **common)
+
+
+def summary_table(res) -> pd.DataFrame:
+    """Per arm: patch-only and clean accuracy before the anneal, two epochs after it and at the end."""
+    name = shown_part(res, "patch")
+    s, table = setting_of(res, name), res.table(name)
+    if table.empty:
+        return pd.DataFrame()
+    epochs = [
+        e for e in (s.anneal_epoch - 1, s.anneal_epoch + 2, int(table["epoch"].max())) if e <= table["epoch"].max()
+    ]
+    rows = []
+    for arm in ARMS:
+        row = {"arm": ARM_LABELS[arm]}
+        for e in dict.fromkeys(epochs):
+            row[f"patch-only, epoch {e}"] = patch_at(table, "accuracy.patch", e).get(arm, np.nan)
+            row[f"clean, epoch {e}"] = patch_at(table, "accuracy.clean", e).get(arm, np.nan)
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("arm").round(3)

@@ -1,0 +1,147 @@
+"""Chapter 2 (:mod:`lrlib.papers.ch02_initial_large_lr`): the synthetic data, the arms, the CIFAR settings against
+the official code, and the read-outs its claims use."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from lrlib.claims import Claims
+from lrlib.experiment import PartResult, Results
+from lrlib.papers.ch02_initial_large_lr import patch, patch_report, synthetic
+from lrlib.papers.ch02_initial_large_lr.scales import SCALES
+
+
+def test_sample_has_the_two_patterns_in_their_slots():
+    g = torch.Generator().manual_seed(0)
+    types = ["P"] * 200 + ["Q"] * 200 + ["both"] * 200
+    x, y = synthetic.sample(types, d=20, p_margin=0.1, q_margin=0.4, generator=g)
+    assert x.shape == (600, 40) and set(y.tolist()) == {-1.0, 1.0}
+    x1, x2 = x[:, :20], x[:, 20:]
+    assert (x2[:200] == 0).all() and (x1[200:400] == 0).all(), "P-only has no Q slot and Q-only no P slot"
+    assert torch.allclose(x1[:200, 0], 0.1 * y[:200]), "P's margin along w* = e1 is y·γ, noise-free"
+    assert (x1[:200, 1:].norm(dim=1) - 1).abs().mean() < 0.2, "P's noise has norm about 1"
+    a, zeta = x2[200:, 0], x2[200:, 1]
+    assert ((a >= 0.5) & (a <= 1)).all()
+    pos = y[200:] > 0
+    assert (zeta[pos] == 0).all(), "class +1 is a·z"
+    assert torch.allclose(zeta[~pos].abs(), 0.4 * a[~pos]), "class −1 is a·(z ± r·e2)"
+    assert (zeta[~pos] > 0).any() and (zeta[~pos] < 0).any(), "both signs: z is the midpoint, Q is not linear"
+
+
+def test_sample_refuses_unknown_types():
+    with pytest.raises(ValueError, match="types must be among"):
+        synthetic.sample(["P", "R"], 4, 0.1, 0.1, torch.Generator())
+
+
+def test_training_types_are_20_20_60():
+    types = synthetic.training_types(500)
+    assert (types.count("P"), types.count("Q"), types.count("both")) == (100, 100, 300)
+
+
+def test_arms_differ_only_where_the_chapter_says():
+    s = SCALES["smoke"].synthetic
+    large, small = synthetic.arm_rows(s, "large", 0.02), synthetic.arm_rows(s, "small", 0.02)
+    preact, step = synthetic.arm_rows(s, "small_preact", 0.02), synthetic.arm_rows(s, "step_noise", 0.02)
+    assert large["lr"] == s.lr_large and large["lr_anneal_step"] == s.anneal_step
+    assert math.isclose(large["lr"] * large["lr_anneal_factor"], small["lr"]), "the anneal lands on the small LR"
+    assert small["lr"] == s.lr_small and math.isnan(small["lr_anneal_step"]) and small["preact_noise"] == 0
+    assert preact["preact_noise"] == s.preact_noise and preact["preact_noise_anneal_step"] == s.anneal_step
+    assert step["lr"] == s.lr_large and step["grad_noise_anneal_step"] == s.anneal_step
+    assert {r["grad_noise"] for r in (large, small, preact, step)} == {0.02}
+    with pytest.raises(ValueError, match="no arm 'huge'"):
+        synthetic.arm_rows(s, "huge", 0.0)
+
+
+def test_synthetic_scale_checks_its_schedule():
+    s = SCALES["smoke"].synthetic
+    with pytest.raises(ValueError, match="anneal_step"):
+        dataclasses.replace(s, anneal_step=s.steps)
+    with pytest.raises(ValueError, match="multiple of 5"):
+        dataclasses.replace(s, n_train=501)
+
+
+def test_tiny_synthetic_run_measures_every_type():
+    s = dataclasses.replace(SCALES["smoke"].synthetic, d=8, n_train=50, n_test=20, width=8, steps=40,
+                            anneal_step=20, checkpoint_every=20, seeds=2)  # fmt: skip
+    table = synthetic.compute_pinned(s)["table"]
+    assert set(table["arm"]) == set(synthetic.ARMS) and sorted(table["step"].unique()) == [20, 40]
+    for column in ("test_accuracy_P", "test_accuracy_Q", "test_accuracy_both", "train_loss_Q", "p_alignment"):
+        values = table[column].to_numpy()
+        assert np.isfinite(values).all(), column
+    assert ((table["test_accuracy_Q"] >= 0) & (table["test_accuracy_Q"] <= 1)).all()
+    assert (table["p_alignment"].abs() <= 1 + 1e-12).all()
+
+
+# ---- CIFAR settings against the official code ------------------------------------------------------------------------
+
+
+def test_patch_arms_are_the_official_ones():
+    s = patch.GPU
+    large, small, noise = (patch.patch_spec(s, arm, 2) for arm in patch.ARMS)
+    assert s.width == 10 and s.family == "wrn" and s.epochs == 60 and s.anneal_epoch == 30
+    assert (large.lr, large.lr_milestones, large.lr_factor) == (0.1, (30,), 0.04)
+    assert (small.lr, small.lr_milestones, small.activation_noise) == (0.004, (), 0.0)
+    assert (noise.lr, noise.activation_noise, noise.noise_milestones, noise.noise_factor) == (0.004, 0.4, (30,), 1e-5)
+    for spec in (large, small, noise):
+        assert (spec.batch_size, spec.momentum, spec.nesterov, spec.weight_decay) == (128, 0.9, True, 5e-4)
+        assert spec.augment == "patch" and spec.train_subset == 50_000
+
+
+def test_figure1_runs_are_the_papers():
+    large, small = (patch.figure1_spec(patch.GPU, arm, 0) for arm in patch.FIG1_ARMS)
+    assert (large.lr, small.lr) == (0.1, 0.01)
+    assert large.lr_milestones == (60, 120, 150) and large.lr_factor == 0.2 and large.epochs == 200
+    assert large.augment == "none"
+
+
+def test_cpu_setting_changes_only_what_it_names():
+    differ = {f.name for f in dataclasses.fields(patch.CPU) if getattr(patch.CPU, f.name) != getattr(patch.GPU, f.name)}
+    assert differ == {"setting", "description", "width", "precision", "seeds"}
+    assert patch.patch_spec(patch.CPU, "large", 0).channels_last, "bf16 runs in channels_last, as measured"
+
+
+def test_units_name_their_setting():
+    for scale, settings in (("smoke", patch.SCALES), ("paper", patch.CPU_SCALES)):
+        units = patch.patch_units(scale, settings[scale], 0)
+        assert [u.config["arm"] for u in units] == list(patch.ARMS)
+        assert all(u.config["experiment"] == "ch2-patch" and u.config["setting"] == settings[scale].setting
+                   for u in units)  # fmt: skip
+    assert patch.precision_units("smoke", patch.SMOKE) == []
+    checks = patch.precision_units("paper", patch.CPU)
+    assert [u.config["run"]["precision"] for u in checks] == ["fp32"] * 3 + ["bf16"] * 2
+    assert {u.config["run"]["epochs"] for u in checks} == {patch.PRECISION_EPOCHS}
+
+
+def _patch_results(scale: str, curves: dict) -> Results:
+    """A loaded ``patch`` part whose table has the given patch-only and clean curves per arm (one seed)."""
+    rows = []
+    for arm, (patch_acc, clean_acc) in curves.items():
+        for epoch, (p, c) in enumerate(zip(patch_acc, clean_acc), start=1):
+            rows.append({"arm": arm, "seed_id": 0, "epoch": epoch, "accuracy.patch": p, "accuracy.clean": c,
+                         "patch_chance": 0.11})  # fmt: skip
+    entry = SimpleNamespace(table=pd.DataFrame(rows), provenance={})
+    part = PartResult(patch.PATCH, scale, {"all arms": entry}, [])
+    return Results({"patch": part})
+
+
+def test_smoke_claims_read_the_learning_order():
+    # SMOKE: 6 epochs, anneal at 4: before = epoch 3, after = epoch 6
+    curves = {
+        "large": ([0.1, 0.12, 0.2, 0.7, 0.9, 0.95], [0.3] * 6),
+        "small": ([0.5, 0.85, 0.9, 0.95, 0.95, 0.95], [0.3] * 6),
+        "act_noise": ([0.1] * 6, [0.3] * 6),
+    }
+    claims = Claims("ch2")
+    patch_report.add_claims(claims, _patch_results("smoke", curves))
+    assert [c.passed for c in claims.items] == [True, True, True]
+    curves["large"] = ([0.1, 0.12, 0.5, 0.7, 0.9, 0.95], [0.3] * 6)  # learned the patch before the anneal
+    claims = Claims("ch2")
+    patch_report.add_claims(claims, _patch_results("smoke", curves))
+    assert [c.passed for c in claims.items] == [True, False, True]
