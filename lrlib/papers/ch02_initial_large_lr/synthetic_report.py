@@ -177,13 +177,22 @@ def pinned_numbers(res) -> dict:
 
 
 def add_claims(claims: Claims, res) -> None:
+    """The spec's synthetic claims (§6). The final P-only gap is checked at every scale; the learning-order
+    signature only on stored (paper-scale) results: the spec's thresholds hold "only after r has been tuned", and
+    the map shows no (r, σ) where the large LR keeps Q unlearned while the small LR memorizes it, so at smoke scale
+    they would be a test of a window that does not exist."""
     p = pinned_numbers(res)
     with claims.on_scale(res.scale("synthetic")):
+        claims.at_least("synthetic: final P-only accuracy, large − small LR (mean over seeds)", p["p_gap"], 0.02)
+        if res.scale("synthetic") != "paper":
+            return
         claims.at_most("synthetic, large LR: Q-only accuracy before the anneal", p["large_Q_before"], 0.65)
         claims.at_least("synthetic, large LR: P-only accuracy before the anneal", p["large_P_before"], 0.85)
         claims.at_least("synthetic, large LR: Q-only accuracy at the end", p["large_Q_end"], 0.95)
-        claims.at_least("synthetic, small LR: Q-only accuracy by the anneal", p["small_Q_before"], 0.95)
-        claims.at_least("synthetic: final P-only accuracy, large − small LR (mean over seeds)", p["p_gap"], 0.02)
+        claims.at_least("synthetic, small LR: Q-only accuracy before the anneal", p["small_Q_before"], 0.95)
+        claims.at_most("synthetic, small LR + activation noise: Q-only before the anneal", p["small_preact_Q_before"],
+                       0.65)  # fmt: skip
+        claims.at_least("synthetic, small LR + activation noise: Q-only at the end", p["small_preact_Q_end"], 0.95)
 
 
 def add_findings(f: Findings, res) -> None:
