@@ -119,7 +119,7 @@ def test_units_name_their_setting():
     assert {u.config["run"]["epochs"] for u in checks} == {patch.PRECISION_EPOCHS}
 
 
-def _patch_results(scale: str, curves: dict) -> Results:
+def _patch_results(scale: str, curves: dict, name: str = "patch") -> Results:
     """A loaded ``patch`` part whose table has the given patch-only and clean curves per arm (one seed)."""
     rows = []
     for arm, (patch_acc, clean_acc) in curves.items():
@@ -127,21 +127,53 @@ def _patch_results(scale: str, curves: dict) -> Results:
             rows.append({"arm": arm, "seed_id": 0, "epoch": epoch, "accuracy.patch": p, "accuracy.clean": c,
                          "patch_chance": 0.11})  # fmt: skip
     entry = SimpleNamespace(table=pd.DataFrame(rows), provenance={})
-    part = PartResult(patch.PATCH, scale, {"all arms": entry}, [])
-    return Results({"patch": part})
+    part = PartResult(next(p for p in patch.PARTS if p.name == name), scale, {"all arms": entry}, [])
+    return Results({name: part})
 
 
-def test_smoke_claims_read_the_learning_order():
-    # SMOKE: 6 epochs, anneal at 4: before = epoch 3, after = epoch 6
+def test_stored_claims_read_the_learning_order():
+    # a 60-epoch stored setting with the anneal at 30: before = epoch 29, after = epoch 32
+    ramp = lambda before, after: [before] * 29 + [after] * 31  # noqa: E731
     curves = {
-        "large": ([0.1, 0.12, 0.2, 0.7, 0.9, 0.95], [0.3] * 6),
-        "small": ([0.5, 0.85, 0.9, 0.95, 0.95, 0.95], [0.3] * 6),
-        "act_noise": ([0.1] * 6, [0.3] * 6),
+        "large": (ramp(0.11, 0.97), ramp(0.5, 0.8)),
+        "small": ([0.95] * 60, [0.55] * 4 + [0.6] * 56),
+        "act_noise": (ramp(0.12, 0.95), ramp(0.5, 0.79)),
     }
+    curves["large"][1][4] = 0.5  # epoch 5: small ahead
+    claims = Claims("ch2")
+    patch_report.add_claims(claims, _patch_results("paper", curves, "patch-cpu"))
+    assert all(c.passed for c in claims.items), [c for c in claims.items if not c.passed]
+    curves["large"] = (ramp(0.5, 0.97), curves["large"][1])  # learned the patch before the anneal
+    claims = Claims("ch2")
+    patch_report.add_claims(claims, _patch_results("paper", curves, "patch-cpu"))
+    failed = [c.name for c in claims.items if not c.passed]
+    assert failed == ["2. large LR: patch-only accuracy at epoch 29"]
+
+
+def test_smoke_claims_only_ask_that_every_arm_trains():
+    curves = {arm: ([0.1] * 6, [0.3] * 6) for arm in patch.ARMS}
     claims = Claims("ch2")
     patch_report.add_claims(claims, _patch_results("smoke", curves))
-    assert [c.passed for c in claims.items] == [True, True, True]
-    curves["large"] = ([0.1, 0.12, 0.5, 0.7, 0.9, 0.95], [0.3] * 6)  # learned the patch before the anneal
-    claims = Claims("ch2")
-    patch_report.add_claims(claims, _patch_results("smoke", curves))
-    assert [c.passed for c in claims.items] == [True, False, True]
+    assert [(c.passed, c.scale) for c in claims.items] == [(True, "smoke")]
+
+
+def test_precision_check_flags_a_shifted_bf16():
+    rows = []
+    for precision, seeds, shift in (("fp32", 3, 0.0), ("bf16", 2, 0.0)):
+        for seed in range(seeds):
+            for epoch in (1, 2, 3):
+                acc = 0.3 + 0.1 * epoch + 0.01 * seed + shift
+                rows.append({"precision": precision, "seed_id": seed, "epoch": epoch, "accuracy.clean": acc,
+                             "train_loss": 2.0 - 0.2 * epoch + 0.01 * seed})  # fmt: skip
+    table = pd.DataFrame(rows)
+
+    def results(t):
+        part = next(p for p in patch.PARTS if p.name == "precision-cpu")
+        return Results(
+            {"precision-cpu": PartResult(part, "paper", {"all": SimpleNamespace(table=t, provenance={})}, [])}
+        )
+
+    check = patch_report.precision_check(results(table))
+    assert len(check) == 6 and check["z"].max() < 3
+    shifted = table.assign(**{"accuracy.clean": table["accuracy.clean"] + 0.1 * (table["precision"] == "bf16")})
+    assert patch_report.precision_check(results(shifted))["z"].max() > 3

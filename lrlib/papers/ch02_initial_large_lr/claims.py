@@ -10,5 +10,6 @@ from .scales import TITLE
 def check_claims(res: Results) -> Claims:
     claims = Claims(TITLE)
     synthetic_report.add_claims(claims, res)
+    patch_report.add_precision_claims(claims, res)
     patch_report.add_claims(claims, res)
     return claims

@@ -23,6 +23,13 @@ ARM_COLORS = {
     "step_noise": plots.PALETTE[4],
 }
 TYPE_LABELS = {"P": "P only", "Q": "Q only", "both": "both"}
+SHORT = {"large": "large LR, annealed", "small": "small LR", "step_noise": "large LR,\nnoise off at the anneal"}
+LEGEND = {
+    "large": "large LR, annealed",
+    "small": "small LR",
+    "small_preact": "small LR + pre-activation noise",
+    "step_noise": "large LR, not annealed",
+}
 
 
 def _scale(res, name: str):
@@ -66,6 +73,7 @@ def figure_map(res):
             ax = axes[i, j]
             grid = summary[summary["arm"] == arm].pivot(index="sigma", columns="q_margin", values=column)
             image = ax.imshow(grid.to_numpy(), origin="lower", aspect="auto", vmin=0.5, vmax=1.0, cmap="viridis")
+            ax.grid(False)
             for (y, x), v in np.ndenumerate(grid.to_numpy()):
                 ax.text(
                     x,
@@ -79,7 +87,7 @@ def figure_map(res):
             ax.set_xticks(range(grid.shape[1]), [f"{r:g}" for r in grid.columns], fontsize="small")
             ax.set_yticks(range(grid.shape[0]), [f"{v:g}" for v in grid.index], fontsize="small")
             if i == 0:
-                ax.set_title(ARM_LABELS[arm].replace(", ", ",\n"), fontsize="small")
+                ax.set_title(SHORT[arm], fontsize="small")
             if i == 1:
                 ax.set_xlabel("Q margin r")
             if j == 0:
@@ -101,9 +109,8 @@ def figure_pinned(res):
     for ax, kind in zip(axes, ("P", "Q")):
         for arm in [a for a in ARMS if a in set(table["arm"])]:
             wide = table[table["arm"] == arm].pivot(index="seed_index", columns="step", values=f"test_accuracy_{kind}")
-            plots.seed_band(
-                ax, wide.columns, wide.to_numpy(), label=ARM_LABELS[arm], color=ARM_COLORS[arm], points=False
-            )
+            plots.seed_band(ax, wide.columns, wide.to_numpy(), label=LEGEND[arm], color=ARM_COLORS[arm], points=False,
+                            count_in_label=False)  # fmt: skip
         ax.axvline(s.anneal_step, color=plots.COLORS["theory"], linestyle=":", label="anneal")
         ax.set_title(f"{TYPE_LABELS[kind]} test examples")
         ax.set_xlabel("SGD step")
@@ -112,7 +119,8 @@ def figure_pinned(res):
     fig.legend(handles, labels, loc="outside lower center", ncol=2, fontsize="small")
     plots.caption(
         fig,
-        f"{res.scale('synthetic')} scale: r = {s.q_margin:g}, σ = {s.grad_noise:g}, τ = "
+        f"Mean of {table['seed_index'].nunique()} seeds, band min–max. {res.scale('synthetic')} scale: "
+        f"r = {s.q_margin:g}, σ = {s.grad_noise:g}, τ = "
         f"{s.preact_noise:g}, γ = {s.p_margin:g}, d = {s.d}, N = {s.n_train}. [reconstructed]",
     )
     return fig
@@ -129,7 +137,7 @@ def figure_mechanism(res):
                 ax,
                 wide.columns,
                 wide.to_numpy(),
-                label=ARM_LABELS[arm],
+                label=LEGEND[arm],
                 color=ARM_COLORS[arm],
                 points=False,
                 count_in_label=False,
@@ -142,7 +150,7 @@ def figure_mechanism(res):
             axes[2],
             wide.columns,
             wide.to_numpy(),
-            label=ARM_LABELS[arm],
+            label=LEGEND[arm],
             color=ARM_COLORS[arm],
             points=False,
             count_in_label=False,
@@ -151,7 +159,11 @@ def figure_mechanism(res):
     for ax in axes:
         ax.axvline(s.anneal_step, color=plots.COLORS["theory"], linestyle=":")
         ax.set_xlabel("SGD step")
-    plots.caption(fig, "Mean over seeds, band min–max; dotted: the anneal.")
+    axes[0].set_ylabel("logistic loss")
+    axes[2].set_ylabel("cosine")
+    handles, labels = axes[2].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=2, fontsize="small")
+    plots.caption(fig, f"Mean of {table['seed_index'].nunique()} seeds, band min–max; dotted: the anneal.")
     return fig
 
 
@@ -195,10 +207,37 @@ def add_claims(claims: Claims, res) -> None:
         claims.at_least("synthetic, small LR + activation noise: Q-only at the end", p["small_preact_Q_end"], 0.95)
 
 
+def map_numbers(res) -> dict:
+    """The map's read-outs: how many (r, σ) cells show the learning-order signature (large LR: Q-only ≤ 0.65 before
+    the anneal; small LR: ≥ 0.95), in how many the large LR is at least as far on Q as the small one, and the
+    large LR's final P-only accuracy without update noise at the smallest and the largest r."""
+    m = map_summary(res)
+    wide = m.pivot_table(index=["q_margin", "sigma"], columns="arm", values="q_before")
+    quiet = m[(m["arm"] == "large") & (m["sigma"] == m["sigma"].min())].sort_values("q_margin")
+    return {
+        "cells": len(wide),
+        "signature_cells": int(((wide["large"] <= 0.65) & (wide["small"] >= 0.95)).sum()),
+        "large_ahead_cells": int((wide["large"] >= wide["small"]).sum()),
+        "r_low": float(quiet["q_margin"].iloc[0]),
+        "r_high": float(quiet["q_margin"].iloc[-1]),
+        "p_end_r_low": float(quiet["p_end"].iloc[0]),
+        "p_end_r_high": float(quiet["p_end"].iloc[-1]),
+    }
+
+
 def add_findings(f: Findings, res) -> None:
+    m = map_numbers(res)
+    common = dict(part="map", scale=res.scale("map"), seeds=_scale(res, "map").map_seeds, source="reconstructed")
+    f.add("map_cells", "(r, σ) cells in the map", m["cells"], **common)
+    f.add("map_signature_cells", "cells with the learning-order signature", m["signature_cells"], **common)
+    f.add("map_large_ahead_cells", "cells where the large LR is as far on Q as the small", m["large_ahead_cells"],
+          **common)  # fmt: skip
+    for key in ("r_low", "r_high", "p_end_r_low", "p_end_r_high"):
+        f.add(f"map_{key}", key.replace("_", " "), m[key], **common)
     p = pinned_numbers(res)
     s = _scale(res, "synthetic")
     common = dict(part="synthetic", scale=res.scale("synthetic"), seeds=p["seeds"], source="reconstructed")
+    f.add("syn_seeds", "seeds per arm at the pinned point", p["seeds"], **common)
     for key, value in (
         ("q_margin", s.q_margin),
         ("grad_noise", s.grad_noise),
