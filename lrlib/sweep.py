@@ -97,11 +97,39 @@ def _chunk_config(config: Mapping, chunk: pd.DataFrame) -> dict:
     return {**config, "members": records}
 
 
+#: provenance mark of chunk tables stored with the chunk's own member numbers 0..n−1 (all entries written since)
+LOCAL_NUMBERS = ("member_numbering", "chunk")
+
+
 def _renumber(table: pd.DataFrame, chunk: pd.DataFrame) -> pd.DataFrame:
-    """Map the chunk's member numbers (0..n−1) back to the sweep's."""
+    """Map the chunk's member numbers (0..n−1) to the rows of this sweep's ``members`` (the chunk's index)."""
     table = table.copy()
     if "member" in table.columns:
         table["member"] = chunk.index.to_numpy()[table["member"].to_numpy(np.int64)]
+    return table
+
+
+def _reused(entry, chunk: pd.DataFrame) -> pd.DataFrame:
+    """A stored chunk's table numbered for this sweep. Entries written before chunks were stored with their own
+    numbers hold the numbers of the sweep that computed them: they are used only where those rows still carry the
+    same members (same hyperparameters) in this sweep, as when the grid is unchanged; otherwise the numbers would
+    join the wrong rows, so this raises."""
+    if entry.provenance.get(LOCAL_NUMBERS[0]) == LOCAL_NUMBERS[1] or "member" not in entry.table.columns:
+        return _renumber(entry.table, chunk)
+    table = entry.table
+    numbers = table["member"].to_numpy(np.int64)
+    shared = [c for c in chunk.columns if c in table.columns and c != "member"]
+    ok = set(numbers) == set(chunk.index)
+    if ok and shared:
+        expected = chunk.loc[numbers, shared].reset_index(drop=True)
+        got = table[shared].reset_index(drop=True)
+        ok = all(expected[c].astype(object).equals(got[c].astype(object)) for c in shared)
+    if not ok:
+        raise ValueError(
+            f"a stored chunk of experiment {entry.config.get('experiment')!r} was written (before chunks kept their "
+            "own member numbers) by a sweep over another grid, so its member numbers do not name this sweep's rows; "
+            f"delete it to recompute: {entry.path}"
+        )
     return table
 
 
@@ -150,7 +178,7 @@ def sweep(
     for i, chunk in enumerate(parts):
         entry = store.get(_chunk_config(config, chunk))
         if entry is not None and entry.table is not None:
-            tables[i] = entry.table
+            tables[i] = _reused(entry, chunk)
             if bar is not None:
                 bar.update(len(chunk))
         else:
@@ -162,10 +190,10 @@ def sweep(
             raise TypeError(f"run must return a DataFrame (or a Result), got {type(table).__name__}")
         from .profile import provenance
 
-        entry = store.put(
-            _chunk_config(config, parts[i]), table=_renumber(table, parts[i]), provenance=provenance(seconds)
-        )
-        tables[i] = entry.table
+        # stored with the chunk's own numbers: the same chunk in another grid (extended, reordered) reuses it
+        prov = {**provenance(seconds), LOCAL_NUMBERS[0]: LOCAL_NUMBERS[1]}
+        entry = store.put(_chunk_config(config, parts[i]), table=table, provenance=prov)
+        tables[i] = _reused(entry, parts[i])  # another process may have stored it first
         if bar is not None:
             bar.update(len(parts[i]))
 

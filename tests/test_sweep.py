@@ -100,3 +100,44 @@ def test_sweep_rejects_bad_arguments(tmp_path):
         sweep(lambda m: m, _members(), config=CONFIG, store=Store(tmp_path), chunk_size=0)
     with pytest.raises(ValueError, match="version"):
         sweep(lambda m: m, _members(), config={"experiment": "x"}, store=Store(tmp_path))
+
+
+def _linear_run():
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(64, 5, generator=g)
+    y = torch.sign(x[:, 0])
+    y[y == 0] = 1
+    return trainer(Linear(5), Data(x, y), loss="logistic", steps=20, device="cpu")
+
+
+@pytest.mark.parametrize(
+    "first, second, chunk_size",
+    [
+        (dict(lr=[0.1, 0.2], seed=[0, 1]), dict(lr=[0.05, 0.1, 0.2], seed=[0, 1]), 2),  # the grid extended
+        (dict(lr=[0.1, 0.2], seed=[0]), dict(lr=[0.2, 0.1], seed=[0]), 1),  # reordered
+        (dict(lr=[0.1], seed=[0]), dict(lr=[0.1, 0.2, 0.1], seed=[0]), 1),  # duplicate rows
+    ],
+)
+def test_reused_chunks_are_numbered_for_the_sweep_that_reads_them(tmp_path, first, second, chunk_size):
+    """Reliability probe, defect 1: chunks stored by one grid and reused by another joined the wrong rows."""
+    run, store, cfg = _linear_run(), Store(tmp_path), {"experiment": "demo", "version": 1}
+    sweep(run, grid(**first, batch_size=4), config=cfg, store=store, chunk_size=chunk_size, progress=False)
+    members = grid(**second, batch_size=4)
+    reused = sweep(run, members, config=cfg, store=store, chunk_size=chunk_size, progress=False)
+    fresh = sweep(run, members, config=cfg, store=Store(tmp_path / "fresh"), chunk_size=chunk_size, progress=False)
+    final = reused[reused["final"]]
+    assert sorted(final["member"]) == list(range(len(members)))
+    assert (final.set_index("member")["lr"].sort_index().to_numpy() == members["lr"].to_numpy()).all()
+    pd.testing.assert_frame_equal(reused, fresh)
+
+
+def test_a_chunk_stored_with_another_grids_numbers_is_refused_not_misread(tmp_path):
+    from lrlib.sweep import _chunk_config
+
+    run, store, cfg = _linear_run(), Store(tmp_path), {"experiment": "demo", "version": 1}
+    members = grid(lr=[0.05, 0.1], seed=[0], batch_size=4)
+    [chunk] = chunks(members.iloc[[1]], 1)
+    legacy = run(chunk).assign(member=7)  # as written before chunks kept their own numbers, by a grid where it was 7
+    store.put(_chunk_config(sweep.__globals__["canonical_config"](cfg), chunk), table=legacy, provenance={})
+    with pytest.raises(ValueError, match="another grid"):
+        sweep(run, members, config=cfg, store=store, chunk_size=1, progress=False)
