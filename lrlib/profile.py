@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import platform
+import re
 import subprocess
 from pathlib import Path
 from typing import TypeVar
@@ -29,6 +30,10 @@ RESULT_MODES = ("compute", "stored")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 T = TypeVar("T")
+
+
+#: the most threads LRLIB_THREADS may ask for (50,000 crashed the interpreter: reliability probe, defect 8)
+MAX_THREADS = 1024
 
 
 class SettingError(ValueError):
@@ -55,10 +60,10 @@ def results_mode() -> str:
 def seed_offset() -> int:
     """``LRLIB_SEED``: a non-negative integer added to every seed a chapter uses (default 0)."""
     raw = os.environ.get("LRLIB_SEED", "").strip() or "0"
-    if not raw.isdigit():
-        raise SettingError(f"LRLIB_SEED={raw!r} is not allowed; use a non-negative integer such as 0 or 17")
-    value = int(raw)
-    return value
+    # ASCII digits only (str.isdigit accepts '²'), and small enough that seed + offset stays a 32-bit seed
+    if not re.fullmatch(r"[0-9]{1,9}", raw):
+        raise SettingError(f"LRLIB_SEED={raw!r} is not allowed; use an integer from 0 to 999999999, such as 0 or 17")
+    return int(raw)
 
 
 def progress_enabled() -> bool:
@@ -78,8 +83,16 @@ def device() -> torch.device:
             dev = torch.device(wanted)
         except RuntimeError:
             raise SettingError(f"LRLIB_DEVICE={wanted!r} is not a device; use cpu, cuda, cuda:N or mps") from None
+        if dev.type not in ("cpu", "cuda", "mps"):
+            raise SettingError(f"LRLIB_DEVICE={wanted!r} is not supported; use cpu, cuda, cuda:N or mps")
         if dev.type == "cuda" and not torch.cuda.is_available():
             raise SettingError(f"LRLIB_DEVICE={wanted!r} but no CUDA device is available; use cpu")
+        if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise SettingError(
+                f"LRLIB_DEVICE={wanted!r} but this machine has {torch.cuda.device_count()} CUDA device(s)"
+            )
+        if dev.type == "mps" and not torch.backends.mps.is_available():
+            raise SettingError(f"LRLIB_DEVICE={wanted!r} but MPS is not available here; use cpu")
         return dev
     if torch.cuda.is_available():
         return torch.device("cuda")
@@ -94,8 +107,8 @@ def configure_threads() -> int:
     (the test suite runs two in parallel), so use one thread per two cores unless told otherwise."""
     raw = os.environ.get("LRLIB_THREADS", "").strip()
     if raw:
-        if not raw.isdigit() or int(raw) < 1:
-            raise SettingError(f"LRLIB_THREADS={raw!r} is not allowed; use a positive integer")
+        if not re.fullmatch(r"[0-9]{1,4}", raw) or not 1 <= int(raw) <= MAX_THREADS:
+            raise SettingError(f"LRLIB_THREADS={raw!r} is not allowed; use an integer from 1 to {MAX_THREADS}")
         n = int(raw)
     else:
         n = max(1, (os.cpu_count() or 2) // 2)

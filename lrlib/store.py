@@ -69,8 +69,11 @@ def canonical_config(config: Mapping) -> dict:
         raise ValueError("config must name its 'experiment' (a non-empty string)")
     if not isinstance(config.get("version"), int):
         raise ValueError(f"config must carry an integer 'version', got {config.get('version')!r}")
-    if not all(c.isalnum() or c in "-_." for c in config["experiment"]):
-        raise ValueError(f"experiment name {config['experiment']!r} may hold only letters, digits, '-', '_', '.'")
+    name = config["experiment"]
+    if not all(c.isalnum() or c in "-_." for c in name) or name.startswith("."):
+        raise ValueError(
+            f"experiment name {name!r} may hold only letters, digits, '-', '_', '.', and may not start with '.'"
+        )
     return _canonical(config)
 
 

@@ -28,11 +28,18 @@ def test_unknown_choice_names_value_and_allowed(monkeypatch, var, bad, allowed):
     assert "\n" not in message and repr(bad) in message and allowed in message
 
 
-@pytest.mark.parametrize("bad", ["-1", "abc", "1.5", "0x10"])
+@pytest.mark.parametrize("bad", ["-1", "abc", "1.5", "0x10", "²", "١٢", "99999999999999999999999", "4294967295"])
 def test_bad_seed_is_one_line_error(monkeypatch, bad):
     monkeypatch.setenv("LRLIB_SEED", bad)
-    with pytest.raises(profile.SettingError, match=r"LRLIB_SEED=.*non-negative integer"):
+    with pytest.raises(profile.SettingError, match=r"LRLIB_SEED=.*integer from 0 to 999999999"):
         profile.seed_offset()
+
+
+@pytest.mark.parametrize("bad", ["0", "50000", "²", "1.5"])
+def test_bad_thread_count_is_one_line_error_not_a_crash(monkeypatch, bad):
+    monkeypatch.setenv("LRLIB_THREADS", bad)
+    with pytest.raises(profile.SettingError, match=rf"LRLIB_THREADS=.*from 1 to {profile.MAX_THREADS}"):
+        profile.configure_threads()
 
 
 def test_seed_offset_shifts_every_seed(monkeypatch):
@@ -51,9 +58,12 @@ def test_pick_follows_profile(monkeypatch):
     assert profile.pick(smoke=1, paper=2) == 1
 
 
-def test_device_override_rejects_unknown(monkeypatch):
-    monkeypatch.setenv("LRLIB_DEVICE", "tpu9")
-    with pytest.raises(profile.SettingError, match="LRLIB_DEVICE='tpu9'"):
+@pytest.mark.parametrize(
+    "bad", ["tpu9", "meta", "xla", "cuda:7"] + ([] if torch.backends.mps.is_available() else ["mps"])
+)
+def test_device_override_rejects_unknown(monkeypatch, bad):
+    monkeypatch.setenv("LRLIB_DEVICE", bad)
+    with pytest.raises(profile.SettingError, match=f"LRLIB_DEVICE='{bad}'"):
         profile.device()
     monkeypatch.setenv("LRLIB_DEVICE", "cpu")
     assert profile.device().type == "cpu"

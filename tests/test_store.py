@@ -22,6 +22,8 @@ def test_key_depends_on_every_field_not_on_order():
         ({"version": 1}, "experiment"),
         ({"experiment": "x"}, "version"),
         ({"experiment": "x/y", "version": 1}, "may hold only"),
+        ({"experiment": "..", "version": 1}, "may not start with '.'"),  # would write above the store root
+        ({"experiment": ".", "version": 1}, "may not start with '.'"),
         ({"experiment": "x", "version": 1, "lr": float("nan")}, "finite"),
         ({"experiment": "x", "version": 1, "f": object()}, "cannot hold"),
     ],
