@@ -21,7 +21,10 @@ import os
 import shutil
 import socket
 import tempfile
+import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -224,7 +227,8 @@ class Store:
 
         ``shared=True`` lets several processes work through the same list of entries (``python -m lrlib.papers``
         started once per CPU core): each entry is claimed while it is computed, and an entry that another live
-        process has claimed is skipped, returning None. A claim left by a process that died is taken over.
+        process has claimed is skipped, returning None. A claim left by a process that died is taken over: at once
+        on this host, after :data:`CLAIM_STALE_S` without a heartbeat from anywhere else.
         """
         entry = self.get(config)
         if entry is not None:
@@ -236,7 +240,8 @@ class Store:
         if not _take_claim(claim):
             return None
         try:
-            return self.get(config) or self.put(config, **compute())  # another process may have just stored it
+            with _heartbeat(claim):
+                return self.get(config) or self.put(config, **compute())  # another process may have just stored it
         finally:
             claim.unlink(missing_ok=True)
 
@@ -249,8 +254,17 @@ class Store:
                     yield self._read(path)
 
 
+#: a claim whose file has not been touched for this long is stale, whoever wrote it: its holder refreshes it every
+#: CLAIM_HEARTBEAT_S while it computes, so only a dead holder (on this or another host) lets it age
+CLAIM_STALE_S = 600.0
+CLAIM_HEARTBEAT_S = 60.0
+
+
 def _take_claim(path: Path) -> bool:
-    """Create the claim file ``path`` (``host pid``) atomically; False if a live process holds it."""
+    """Create the claim file ``path`` (``host pid``) atomically; False if a live process holds it.
+
+    A claim is taken over when it is stale (untouched for :data:`CLAIM_STALE_S`: an empty or garbled file, one from
+    another host or a reused PID, all age), or at once when it names a dead process of this host."""
     path.parent.mkdir(parents=True, exist_ok=True)
     mine = f"{socket.gethostname()} {os.getpid()}"
     for _ in range(2):
@@ -258,17 +272,46 @@ def _take_claim(path: Path) -> bool:
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
         except FileExistsError:
             try:
+                age = time.time() - path.stat().st_mtime
                 host, pid = path.read_text().split()
+                dead_here = host == socket.gethostname() and not _alive(int(pid))
+            except FileNotFoundError:
+                continue  # released this instant: try again
             except (OSError, ValueError):
-                return False  # being written this instant, or not ours to judge
-            if host != socket.gethostname() or _alive(int(pid)):
+                dead_here = False  # being written this instant, or garbled: judged by its age alone
+            if not (dead_here or age > CLAIM_STALE_S):
                 return False
-            path.unlink(missing_ok=True)  # its process is gone: take the claim over
+            path.unlink(missing_ok=True)  # its holder is gone: take the claim over
             continue
-        with os.fdopen(fd, "w") as f:
-            f.write(mine)
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(mine)
+        except BaseException:
+            path.unlink(missing_ok=True)  # never leave a claim we failed to write (a full disk leaves it empty)
+            raise
         return True
     return False
+
+
+@contextmanager
+def _heartbeat(path: Path):
+    """Touch the claim ``path`` every :data:`CLAIM_HEARTBEAT_S` seconds while the block runs: it never looks stale."""
+    stop, every = threading.Event(), CLAIM_HEARTBEAT_S
+
+    def beat():
+        while not stop.wait(every):
+            try:
+                os.utime(path)
+            except OSError:
+                return
+
+    thread = threading.Thread(target=beat, name=f"claim {path.name}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _alive(pid: int) -> bool:

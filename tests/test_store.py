@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lrlib.store import MissingResult, Store, config_key, default_store
+from lrlib.store import CLAIM_STALE_S, MissingResult, Store, config_key, default_store
 
 CFG = {"experiment": "demo", "version": 1, "lr": 0.1, "seeds": [0, 1]}
 
@@ -163,3 +163,42 @@ def test_shared_cached_takes_over_a_dead_claim_and_releases_on_error(tmp_path):
         store.cached(config, lambda: (_ for _ in ()).throw(RuntimeError("boom")), shared=True)
     assert not claim.exists() and not store.has(config)  # taken over, then released
     assert store.cached(config, lambda: {"arrays": {"a": np.zeros(1)}}, shared=True) is not None
+
+
+@pytest.mark.parametrize("content", ["", "garbage", "other-host 1", "{host} {live}"])
+def test_a_stale_claim_is_taken_over_whoever_wrote_it(tmp_path, content):
+    """Reliability probe, defect 3: an empty, garbled, foreign or reused-PID claim blocked its entry forever."""
+    import socket
+    import time
+
+    store, config = Store(tmp_path), {"experiment": "demo", "version": 1, "x": 3}
+    path = store.path_for(config)
+    claim = path.with_name(f".claim-{path.name}")
+    claim.parent.mkdir(parents=True)
+    claim.write_text(content.format(host=socket.gethostname(), live=os.getppid()))
+    compute = lambda: {"arrays": {"a": np.ones(1)}}  # noqa: E731
+    assert store.cached(config, compute, shared=True) is None, "a fresh claim is respected"
+    old = time.time() - 2 * CLAIM_STALE_S
+    os.utime(claim, (old, old))
+    assert store.cached(config, compute, shared=True) is not None and not claim.exists()
+
+
+def test_a_claim_is_kept_fresh_while_its_entry_is_computed(tmp_path, monkeypatch):
+    import time
+
+    import lrlib.store as store_module
+
+    monkeypatch.setattr(store_module, "CLAIM_HEARTBEAT_S", 0.05)
+    store, config = Store(tmp_path), {"experiment": "demo", "version": 1, "x": 4}
+    path = store.path_for(config)
+    claim = path.with_name(f".claim-{path.name}")
+    seen = []
+
+    def compute():
+        first = claim.stat().st_mtime
+        time.sleep(0.3)
+        seen.append(claim.stat().st_mtime > first)
+        return {"arrays": {"a": np.ones(1)}}
+
+    store.cached(config, compute, shared=True)
+    assert seen == [True]

@@ -3,7 +3,8 @@
 # detached worktree of the committed HEAD (so their provenance names a clean commit), one background process per
 # PART, one thread each. Name a part twice to run it on two cores: the processes share its entries.
 #
-#   tools/cpu-paper.sh start DIR PART [PART ...]   worktree of HEAD at DIR (reused if it exists), then the processes
+#   tools/cpu-paper.sh start DIR PART [PART ...]   worktree of HEAD at DIR (reused and moved to HEAD if it exists:
+#                                                   its stored entries stay), then the processes
 #   tools/cpu-paper.sh collect DIR                  copy the finished entries from DIR into this checkout's
 #                                                   book/_results (then run the tests and commit them)
 #   tools/cpu-paper.sh status DIR                   the running processes, the entries being computed (with
@@ -17,7 +18,19 @@ cmd=${1:?start or collect}; dir=${2:?DIR}; shift 2
 case $cmd in
 start)
   [ $# -gt 0 ] || { echo "name at least one PART" >&2; exit 2; }
-  [ -d "$dir" ] || git -C "$repo" worktree add --detach "$dir" HEAD
+  if [ -d "$dir" ]; then
+    busy=0
+    for pid in $(pgrep -f "lrlib.papers" || true); do
+      if [ "$(readlink "/proc/$pid/cwd" 2>/dev/null)" = "$(cd "$dir" && pwd -P)" ]; then busy=1; fi
+    done
+    if [ "$busy" = 1 ] && [ "$(git -C "$dir" rev-parse HEAD)" != "$(git -C "$repo" rev-parse HEAD)" ]; then
+      echo "processes still compute from $dir at $(git -C "$dir" rev-parse --short HEAD): start them from another DIR" >&2
+      exit 2
+    fi
+    git -C "$dir" checkout -q --detach "$(git -C "$repo" rev-parse HEAD)"  # untracked entries in book/_results stay
+  else
+    git -C "$repo" worktree add --detach "$dir" HEAD
+  fi
   echo "computing with commit $(git -C "$dir" rev-parse --short HEAD) (uncommitted changes in the checkout are not used)"
   # entries stored here but not committed yet: the processes must not compute them again
   (cd "$repo/book/_results" && find . -mindepth 2 -maxdepth 2 -type d ! -name '.*' | while read -r e; do
