@@ -465,3 +465,16 @@ def test_the_phase_grid_picks_up_a_block_entry_another_process_stored_meanwhile(
     found = experiment.collect(E.PHASE, "smoke", store)
     assert len(found.entries) == 2 and found.missing == []
     assert A.capped_floor(found.table, grid.runs_per_row) == 2.0**-10
+
+
+@pytest.mark.parametrize("values", [[0.0, 0.0], [math.nan, math.nan], [0.0, 2.0**-8]])
+def test_tc_panel_draws_whatever_t_c_a_seed_gives(values):
+    """Reliability: at LRLIB_SEED=4 no positive T_c was found and the log axes raised."""
+    from lrlib import plots
+    from lrlib.papers.ch05_sgd_noise_phase import figures
+
+    fig, ax = plots.plt.subplots()
+    fit = {"tc": pd.DataFrame({"P": [256, 512], "T_c": values}), "a": math.nan, "a_se": math.nan}
+    figures.plot_tc(ax, fit)
+    fig.canvas.draw()
+    plots.plt.close(fig)

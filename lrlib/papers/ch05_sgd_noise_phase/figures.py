@@ -111,8 +111,16 @@ def plot_lazy(axes, table: pd.DataFrame, tc: pd.DataFrame | None = None):
 
 
 def plot_tc(ax, fit: dict):
-    """T_c against P on log-log axes, with the fitted power law."""
+    """T_c against P on log-log axes, with the fitted power law. Sizes without a positive T_c (none found by the
+    rule at this seed) are left out and said so, rather than breaking the log axes."""
     tc = fit["tc"].dropna()
+    tc = tc[(tc["T_c"] > 0) & (tc["P"] > 0)]
+    if tc.empty:
+        ax.text(0.5, 0.5, "no positive T_c found\nat any P for this run", ha="center", va="center",
+                transform=ax.transAxes, fontsize="small")  # fmt: skip
+        ax.set_xlabel("training-set size P")
+        ax.set_ylabel("T_c (temperature)")
+        return
     ax.plot(tc["P"], tc["T_c"], "o", color=plots.COLORS["ours"], label="T_c(P), by the rule in the text")
     if np.isfinite(fit["a"]):
         P = np.geomspace(tc["P"].min(), tc["P"].max(), 20)
