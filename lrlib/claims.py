@@ -105,6 +105,16 @@ class Claims:
         ok = _finite(measured) and low <= measured <= high
         return self.add(name, measured, ok, f"in [{_fmt(low)}, {_fmt(high)}]", paper)
 
+    def meets(
+        self, name: str, measured: float, stderr: float, low: float, high: float, paper: str = "", z: float = 2.0
+    ) -> Claim:
+        """The estimate is consistent with the band [low, high]: its interval measured ± z·stderr (about 95 % for
+        z = 2) meets the band. For a smoke claim on a noisy estimate, so that it holds at any seed where the band
+        is not excluded, rather than only at lucky ones."""
+        ok = _finite(measured) and _finite(stderr) and measured - z * stderr <= high and measured + z * stderr >= low
+        shown = f"{_fmt(measured)} ± {_fmt(stderr)}" if _finite(stderr) else measured
+        return self.add(name, shown, ok, f"± {z:g} s.e. meets [{_fmt(low)}, {_fmt(high)}]", paper)
+
     def holds(self, name: str, condition: bool, measured: Any, test: str, paper: str = "") -> Claim:
         """A claim whose test is a condition computed by the caller, described in words by ``test``."""
         return self.add(name, measured, bool(condition), test, paper)

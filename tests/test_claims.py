@@ -83,3 +83,12 @@ def test_setting_an_unknown_scale_is_refused():
     with pytest.raises(ValueError, match="'large'"):
         claims.scale = "large"
     assert claims.scale == "paper"
+
+
+def test_meets_asks_whether_the_estimates_interval_reaches_the_band():
+    claims = Claims("t", scale="smoke")
+    claims.meets("just below, within two s.e.", 0.149, 0.01, 0.15, 0.4)
+    claims.meets("far below", 0.05, 0.01, 0.15, 0.4)
+    claims.meets("no error bar", 0.2, float("nan"), 0.15, 0.4)
+    assert [c.passed for c in claims.items] == [True, False, False]
+    assert claims.items[0].measured == "0.149 ± 0.01"
