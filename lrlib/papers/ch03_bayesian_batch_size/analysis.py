@@ -117,13 +117,14 @@ def final_accuracy(table: pd.DataFrame, by: str, metric: str = "final") -> dict[
     }
 
 
-def bopt_table(table: pd.DataFrame, by: str) -> pd.DataFrame:
-    """B_opt (seed-mean curve), interior flag, best and full-batch accuracy and g_opt, one row per ``by`` value."""
+def bopt_table(table: pd.DataFrame, by: str, seeds=None) -> pd.DataFrame:
+    """B_opt (seed-mean curve), interior flag, best and full-batch accuracy and g_opt, one row per ``by`` value;
+    ``seeds``: the seeds to average (repeats allowed, as in a bootstrap resample), default all."""
     rows = []
     for value, acc in final_accuracy(table, by).items():
         sub = table[table[by] == value]
         lr, m, n = float(sub["lr"].iloc[0]), float(sub["momentum"].iloc[0]), int(sub["n_train"].iloc[0])
-        mean = acc.mean(axis=0)
+        mean = (acc if seeds is None else acc.loc[seeds]).mean(axis=0)
         b_opt, interior = optimal_batch_size(mean.index.to_numpy(), mean.to_numpy())
         rows.append(
             {
@@ -142,6 +143,14 @@ def bopt_table(table: pd.DataFrame, by: str) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def bopt_band(table: pd.DataFrame, by: str, statistic, *, n_boot: int = 400, seed: int = 0) -> tuple[float, float]:
+    """2.5–97.5 % seed-bootstrap band of ``statistic(bopt_table)``: how far a statistic of the B_opt table moves
+    when the seeds are resampled (the uncertainty a smoke-scale claim on it must allow for)."""
+    seeds = next(iter(final_accuracy(table, by).values())).index.to_numpy()
+    boot = seed_bootstrap(lambda s: statistic(bopt_table(table, by, seeds=s)), seeds, n_boot=n_boot, seed=seed)
+    return percentile_band(boot, 0.95)
 
 
 def bopt_per_seed(table: pd.DataFrame, by: str) -> pd.DataFrame:
@@ -217,6 +226,7 @@ def sweep_summary(res) -> dict:
 def _summarise(res) -> dict:
     lr, mom, nn = sweep(res, "lr"), sweep(res, "momentum"), sweep(res, "n")
     out = {"lr": bopt_table(lr, "lr"), "momentum": bopt_table(mom, "momentum"), "n": bopt_table(nn, "n_train")}
+    out["lr_rows"] = lr  # the ε sweep's runs, for seed-bootstrap bands of statistics of its B_opt table
     out["lr_slope"] = slope_with_band(lr, "lr", lambda e: e)
     out["momentum_slope"] = slope_with_band(mom, "momentum", lambda m: 1.0 / (1.0 - m))
     out["n_slope"] = slope_with_band(nn, "n_train", lambda n: n)
