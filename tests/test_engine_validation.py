@@ -104,3 +104,28 @@ def test_model_arguments():
         PatchReLU2(4, 2, 3, sigma0=-1)
     with pytest.raises(ValueError, match="scale must be"):
         Linear(4, scale=-1.0)
+
+
+@pytest.mark.parametrize("column", ["step", "final", "stop_reason", "train_loss", "norm.w"])
+def test_a_member_column_named_like_a_result_column_is_refused(column):
+    """Reliability probe, defect 4: these crashed in pandas, or replaced the trainer's own column."""
+    x, y = torch.randn(8, 3), torch.tensor([1.0, -1.0] * 4)
+    members = grid(lr=[0.1], seed=0, batch_size=4).assign(**{column: 1})
+    with pytest.raises(ValueError, match="named like the trainer's own result columns"):
+        train(Linear(3), Data(x, y), members, loss="logistic", steps=2, progress=False)
+
+
+@pytest.mark.parametrize("name", ["train_loss", "lr", "step"])
+def test_a_measurement_named_like_a_result_column_is_refused(name):
+    x, y = torch.randn(8, 3), torch.tensor([1.0, -1.0] * 4)
+    with pytest.raises(ValueError, match="already result columns"):
+        train(
+            Linear(3),
+            Data(x, y),
+            grid(lr=[0.1], seed=0, batch_size=4),
+            loss="logistic",
+            steps=2,
+            checkpoints=1,
+            measure={name: lambda p, c: torch.full((len(c.members),), 42.0)},
+            progress=False,
+        )

@@ -38,6 +38,21 @@ COLUMNS = {
     "alpha": (1.0, "positive"),
     "init_scale": (1.0, "positive"),
 }
+#: columns the trainer writes into every result table: neither a member column nor a measurement may take their name
+OUTPUT_COLUMNS = (
+    "member", "step", "final", "stop_step", "stop_reason", "train_loss", "train_error", "train_accuracy",
+    "train_min_margin", "train_unfitted", "test_loss", "test_error", "test_accuracy", "test_min_margin",
+    "weight_norm", "weight_change", "rel_weight_change",
+)  # fmt: skip
+#: prefixes of the trainer's per-tensor columns (``norm.w1``, ``rel_change.w1``)
+OUTPUT_PREFIXES = ("norm.", "rel_change.")
+
+
+def reserved(name: str) -> bool:
+    """Whether ``name`` is, or may become, one of the trainer's own result columns."""
+    return name in OUTPUT_COLUMNS or name.startswith(OUTPUT_PREFIXES)
+
+
 #: columns whose distinct values need separate batched programs
 GROUP_BY = ("data", "batch_size", "loss", "sampling")
 
@@ -113,8 +128,12 @@ def normalize(members: Any, *, loss: str | None, steps: int | None, data_sizes: 
     for required in ("lr", "batch_size", "seed"):
         if required not in table.columns:
             raise ValueError(f"members must have a {required!r} column; columns are {list(table.columns)}")
-    if "member" in table.columns:
-        raise ValueError("'member' is a reserved column name (the row number of each member)")
+    clashes = [c for c in table.columns if isinstance(c, str) and reserved(c)]
+    if clashes:
+        raise ValueError(
+            f"members has columns {clashes} named like the trainer's own result columns ('member' is the row "
+            "number of each member, the others are measured); rename them"
+        )
     for name, default in (("loss", loss), ("steps", steps), ("sampling", "step")):
         if name not in table.columns:
             if default is None:

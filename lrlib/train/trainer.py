@@ -18,7 +18,7 @@ from ..progress import progress as _progress
 from .data import Data
 from .group import Group
 from .measure import Checkpoint
-from .members import GROUP_BY, normalize
+from .members import GROUP_BY, normalize, reserved
 
 __all__ = ["train", "Result", "Checkpoint"]
 
@@ -134,6 +134,11 @@ def train(
         if not callable(fn):
             raise TypeError(f"measure[{name!r}] must be callable as fn(params, ctx), got {type(fn).__name__}")
     table = normalize(members, loss=loss, steps=steps, data_sizes={k: d.n for k, d in datasets.items()})
+    clashes = [n for n in measure if reserved(n) or n in table.columns]
+    if clashes:
+        raise ValueError(
+            f"measure names {clashes} are already result columns (the trainer's own, or the members'); rename them"
+        )
     if (table["preact_noise"] > 0).any() and model.hidden_layers == 0:
         k = int(np.flatnonzero(table["preact_noise"].to_numpy() > 0)[0])
         raise ValueError(
