@@ -95,6 +95,38 @@ def _sha256(path: Path) -> str:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
+#: names np.savez_compressed takes as its own arguments: an array or column so named would be lost or unreadable
+_SAVEZ_NAMES = ("file", "allow_pickle", "args", "kwds")
+
+
+def _checked_arrays(what: str, arrays: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """The named arrays as numpy arrays, refusing what the store could not read back: names numpy takes for its
+    own arguments, non-string or empty names, and object arrays (they would be pickled)."""
+    out = {}
+    for name, value in arrays.items():
+        if not isinstance(name, str) or not name or name in _SAVEZ_NAMES:
+            raise ValueError(f"{what} name {name!r} is not allowed: use a non-empty string other than {_SAVEZ_NAMES}")
+        arr = np.asarray(value)
+        if arr.dtype == object:
+            raise TypeError(f"{what} {name!r} is an object array, which would be pickled: give numbers or strings")
+        out[name] = arr
+    return out
+
+
+def _same_data(a: Entry, b: Entry) -> bool:
+    """Whether two entries hold the same arrays and table (NaN equal to NaN)."""
+    if set(a.arrays) != set(b.arrays):
+        return False
+    for name in a.arrays:
+        x, y = a.arrays[name], b.arrays[name]
+        nan_ok = x.dtype.kind in "fc" and y.dtype.kind in "fc"
+        if x.shape != y.shape or not np.array_equal(x, y, equal_nan=nan_ok):
+            return False
+    if (a.table is None) != (b.table is None):
+        return False
+    return a.table is None or a.table.equals(b.table)
+
+
 def _table_to_arrays(table: pd.DataFrame) -> dict[str, np.ndarray]:
     out = {}
     for name in table.columns:
@@ -106,7 +138,7 @@ def _table_to_arrays(table: pd.DataFrame) -> dict[str, np.ndarray]:
         if arr.dtype == object:
             raise TypeError(f"table column {name!r} has mixed types and cannot be stored")
         out[str(name)] = arr
-    return out
+    return _checked_arrays("table column", out)
 
 
 @dataclass
@@ -189,6 +221,8 @@ class Store:
                 "read-only (the book build reads stored paper-scale results); compute it with "
                 "LRLIB_PROFILE=paper LRLIB_RESULTS=compute"
             )
+        arrays = _checked_arrays("array", arrays or {})
+        before = self._read(final) if self.intact(final) else None  # a second put of a stored configuration
         final.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{final.name}-", dir=final.parent))
         tmp.chmod(0o755)  # mkdtemp makes it private; a stored result is meant to be read by everyone
@@ -198,7 +232,7 @@ class Store:
             prov["config_key"] = final.name
             (tmp / "provenance.json").write_text(json.dumps(prov, indent=1, sort_keys=True, default=str))
             if arrays:
-                np.savez_compressed(tmp / "arrays.npz", **{k: np.asarray(v) for k, v in arrays.items()})
+                np.savez_compressed(tmp / "arrays.npz", **arrays)
             if table is not None:
                 cols = _table_to_arrays(table)
                 np.savez_compressed(tmp / "table.npz", **cols)
@@ -218,7 +252,15 @@ class Store:
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        return self._read(final)
+        stored = self._read(final)
+        if before is not None:
+            new_table = None if table is None else pd.DataFrame(_table_to_arrays(table))  # as it would read back
+            if not _same_data(stored, Entry(cfg, {}, arrays, new_table)):
+                raise ValueError(
+                    f"a different result is already stored for this {cfg['experiment']!r} configuration "
+                    f"({final}); the stored one is kept. If the code's meaning changed, bump 'version'"
+                )
+        return stored
 
     def cached(
         self, config: Mapping, compute: Callable[[], Mapping[str, Any]], *, shared: bool = False

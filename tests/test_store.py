@@ -202,3 +202,30 @@ def test_a_claim_is_kept_fresh_while_its_entry_is_computed(tmp_path, monkeypatch
 
     store.cached(config, compute, shared=True)
     assert seen == [True]
+
+
+def test_a_second_put_with_other_data_is_an_error_not_a_silent_keep(tmp_path):
+    """Reliability probe, defect 2: the new data were discarded without a word."""
+    store, cfg = Store(tmp_path), {"experiment": "x", "version": 1}
+    store.put(cfg, arrays={"a": np.array([1, 2, 3])}, table=pd.DataFrame({"v": [0.5, np.nan]}))
+    again = store.put(cfg, arrays={"a": np.array([1, 2, 3])}, table=pd.DataFrame({"v": [0.5, np.nan]}))
+    assert again.arrays["a"].tolist() == [1, 2, 3], "the same result stored twice is fine"
+    with pytest.raises(ValueError, match="different result is already stored"):
+        store.put(cfg, arrays={"a": np.array([9, 9, 9])})
+    assert store.get(cfg).arrays["a"].tolist() == [1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    "arrays, table, match",
+    [
+        ({"allow_pickle": np.arange(3)}, None, "not allowed"),
+        ({"file": np.arange(3)}, None, "not allowed"),
+        (None, pd.DataFrame({"allow_pickle": [1, 2]}), "not allowed"),
+        ({"o": np.array([{"a": 1}], dtype=object)}, None, "object array"),
+    ],
+)
+def test_names_and_dtypes_the_store_cannot_read_back_are_refused_before_writing(tmp_path, arrays, table, match):
+    store, cfg = Store(tmp_path), {"experiment": "x", "version": 1}
+    with pytest.raises((ValueError, TypeError), match=match):
+        store.put(cfg, arrays=arrays, table=table)
+    assert store.get(cfg) is None
