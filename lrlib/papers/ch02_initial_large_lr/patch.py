@@ -241,11 +241,7 @@ def compute_patch(scale: str, s: CifarSetting, arm: str, seed_id: int) -> dict:
     with _checkpoint.runs_folder(scale, "ch2-patch") as folder:
         table = train_run(spec, train, evals, transform=transform, checkpoint_dir=Path(folder) / spec.key())
     table = table.assign(arm=arm, seed_id=seed_id, anneal_epoch=s.anneal_epoch, patch_chance=patch_chance(patch_only))
-    lead = ["arm", "seed_id", "epoch"]
-    return {
-        "table": table[lead + [c for c in table.columns if c not in lead]],
-        "provenance": {"data": {"train": train.source, "test": test.source}},
-    }
+    return _entry(table, train, test)
 
 
 def compute_figure1(scale: str, s: CifarSetting, arm: str, seed_id: int) -> dict:
@@ -254,6 +250,11 @@ def compute_figure1(scale: str, s: CifarSetting, arm: str, seed_id: int) -> dict
     with _checkpoint.runs_folder(scale, "ch2-figure1") as folder:
         table = train_run(spec, train, {"test": test}, checkpoint_dir=Path(folder) / spec.key())
     table = table.assign(arm=arm, seed_id=seed_id, first_milestone=s.fig1_milestones[0])
+    return _entry(table, train, test)
+
+
+def _entry(table: pd.DataFrame, train: ImageData, test: ImageData) -> dict:
+    """A run's store entry: its table led by arm, seed and epoch, and the data it read."""
     lead = ["arm", "seed_id", "epoch"]
     return {
         "table": table[lead + [c for c in table.columns if c not in lead]],
