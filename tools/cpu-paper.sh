@@ -27,7 +27,8 @@ start)
       echo "processes still compute from $dir at $(git -C "$dir" rev-parse --short HEAD): start them from another DIR" >&2
       exit 2
     fi
-    git -C "$dir" checkout -q --detach "$(git -C "$repo" rev-parse HEAD)"  # untracked entries in book/_results stay
+    # -f: entries collected and committed since are untracked here and identical in HEAD; other untracked entries stay
+    git -C "$dir" checkout -q -f --detach "$(git -C "$repo" rev-parse HEAD)"
   else
     git -C "$repo" worktree add --detach "$dir" HEAD
   fi
