@@ -85,6 +85,7 @@ def start(chapter) -> ChapterRun:
     """
     from . import experiment
 
+    profile.validate_environment()
     requested = profile.profile()
     title, parts = (chapter, ()) if isinstance(chapter, str) else (chapter.TITLE, tuple(chapter.PARTS))
     titles = {p.name: p.title for p in parts}

@@ -8,7 +8,9 @@ Environment variables (each validated up front, with a one-line error naming the
 ``LRLIB_RESULTS``   ``compute`` (default) or ``stored``: the book build sets ``stored``, so paper-scale
                     notebooks read the results that ship with the book instead of retraining.
 ``LRLIB_DEVICE``    optional: ``cpu``, ``cuda``, ``cuda:1``, ``mps``; default is CUDA > MPS > CPU.
-``LRLIB_THREADS``   optional: CPU threads for torch (default: one per two cores, at least one).
+``LRLIB_THREADS``   optional: CPU threads for torch, 1 to 1024 (default in a chapter: one per two cores, at least
+                    one); when set, ``train`` and ``sweep`` use it too.
+``LRLIB_OFFLINE``   ``0`` (default) or ``1``: never download a dataset file.
 ``LRLIB_COMMIT``    optional: the commit to record in provenance where the code is not a git checkout (a copy
                     of the working tree sent to a GPU machine); ignored inside a git checkout.
 """
@@ -102,18 +104,48 @@ def device() -> torch.device:
     return torch.device("cpu")
 
 
+def threads_setting() -> int | None:
+    """``LRLIB_THREADS`` as an integer, or None when it is not set."""
+    raw = os.environ.get("LRLIB_THREADS", "").strip()
+    if not raw:
+        return None
+    if not re.fullmatch(r"[0-9]{1,4}", raw) or not 1 <= int(raw) <= MAX_THREADS:
+        raise SettingError(f"LRLIB_THREADS={raw!r} is not allowed; use an integer from 1 to {MAX_THREADS}")
+    return int(raw)
+
+
 def configure_threads() -> int:
     """Small models on few cores run fastest with few threads, and two notebooks often run at once
     (the test suite runs two in parallel), so use one thread per two cores unless told otherwise."""
-    raw = os.environ.get("LRLIB_THREADS", "").strip()
-    if raw:
-        if not re.fullmatch(r"[0-9]{1,4}", raw) or not 1 <= int(raw) <= MAX_THREADS:
-            raise SettingError(f"LRLIB_THREADS={raw!r} is not allowed; use an integer from 1 to {MAX_THREADS}")
-        n = int(raw)
-    else:
-        n = max(1, (os.cpu_count() or 2) // 2)
+    n = threads_setting() or max(1, (os.cpu_count() or 2) // 2)
     torch.set_num_threads(n)
     return n
+
+
+def apply_thread_setting() -> None:
+    """Use ``LRLIB_THREADS`` threads if it is set; otherwise leave torch's own choice (a library call does not
+    change the caller's threads unasked)."""
+    n = threads_setting()
+    if n is not None and torch.get_num_threads() != n:
+        torch.set_num_threads(n)
+
+
+def offline() -> bool:
+    """``LRLIB_OFFLINE=1``: dataset files are never downloaded."""
+    return _choice("LRLIB_OFFLINE", ("0", "1"), "0") == "1"
+
+
+def validate_environment() -> None:
+    """Check every ``LRLIB_*`` variable against its documented values now, before any work: a
+    :class:`SettingError` names the first bad one and what is allowed."""
+    profile()
+    results_mode()
+    seed_offset()
+    progress_enabled()
+    offline()
+    threads_setting()
+    device()
+    git_commit()
 
 
 def seed(base: int) -> int:

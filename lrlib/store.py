@@ -1,8 +1,10 @@
 """The results store: raw results kept by the full configuration that produced them.
 
 An entry is a folder ``<root>/<experiment>/<key>/`` holding ``config.json``, ``provenance.json``,
-``arrays.npz`` and/or ``table.npz`` (a tidy table, one array per column; no pickles) and ``manifest.json`` with
-the SHA-256 of every file. The key is the SHA-256 of the canonical JSON of the configuration, which must name
+``arrays.npz`` and/or a tidy table (``table.npz``, one array per column, no pickles, with ``columns.json`` and, for
+columns that are not plain numbers, ``table_schema.json`` and ``table_nulls.npz``: see :mod:`lrlib.table_codec`) and
+``manifest.json`` with the SHA-256 of every other file; an entry holding a file its manifest does not list is not
+intact. The key is the SHA-256 of the canonical JSON of the configuration, which must name
 its ``experiment`` and an explicit ``version``: bump the version when the code's meaning changes.
 
 Entries are written into a temporary folder and renamed into place, so a reader sees a whole entry or none; an
@@ -33,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from . import profile as _profile
+from . import table_codec
 
 MANIFEST = "manifest.json"
 KEY_LENGTH = 20
@@ -127,18 +130,29 @@ def _same_data(a: Entry, b: Entry) -> bool:
     return a.table is None or a.table.equals(b.table)
 
 
-def _table_to_arrays(table: pd.DataFrame) -> dict[str, np.ndarray]:
-    out = {}
-    for name in table.columns:
-        col = table[name]
-        if col.dtype == object or isinstance(col.dtype, pd.StringDtype) or isinstance(col.dtype, pd.CategoricalDtype):
-            arr = col.astype(str).to_numpy(dtype=str)
-        else:
-            arr = col.to_numpy()
-        if arr.dtype == object:
-            raise TypeError(f"table column {name!r} has mixed types and cannot be stored")
-        out[str(name)] = arr
-    return _checked_arrays("table column", out)
+#: files of a stored table beside table.npz
+TABLE_FILES = ("columns.json", "table_schema.json", "table_nulls.npz")
+
+#: how long a writer's temporary folder (``.tmp-*``, ``.old-*``) may sit untouched before it counts as left by a
+#: killed writer and is removed
+STALE_TMP_S = 600.0
+
+
+def _sweep_stale(folder: Path) -> None:
+    """Remove temporary folders that killed writers left in an experiment folder."""
+    now = time.time()
+    for tmp in folder.glob(".tmp-*"):
+        _remove_if_stale(tmp, now)
+    for old in folder.glob(".old-*"):
+        _remove_if_stale(old, now)
+
+
+def _remove_if_stale(path: Path, now: float) -> None:
+    try:
+        if now - path.stat().st_mtime > STALE_TMP_S:
+            shutil.rmtree(path, ignore_errors=True)
+    except OSError:
+        pass  # removed by another process this instant
 
 
 @dataclass
@@ -172,9 +186,32 @@ class Store:
             return False
         try:
             files = json.loads(manifest.read_text())["files"]
+            present = {p.name for p in path.iterdir()} - {MANIFEST}
+            if set(files) != present or not {"config.json", "provenance.json"} <= present:
+                return False  # a file nobody vouches for would be read unverified
             return all((path / name).is_file() and _sha256(path / name) == digest for name, digest in files.items())
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return False
+
+    def check_writable(self, config: Mapping) -> None:
+        """Raise unless a result of this configuration could be stored here: a :class:`MissingResult` for a
+        read-only store (saying whether the entry is absent or damaged), an ``OSError`` naming the folder for
+        one that cannot be created or written."""
+        cfg = canonical_config(config)
+        path = self.path_for(cfg)
+        if self.read_only:
+            state = "is damaged (its files do not match its manifest)" if path.exists() else "is not stored"
+            raise MissingResult(
+                f"the {cfg['experiment']!r} result {path.name} {state} in {self.root}, and this store is "
+                "read-only (the book build reads stored paper-scale results); compute it with "
+                "LRLIB_PROFILE=paper LRLIB_RESULTS=compute"
+            )
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise OSError(f"cannot store results in {path.parent}: {e.strerror or e}") from None
+        if not os.access(path.parent, os.W_OK | os.X_OK):
+            raise OSError(f"cannot store results in {path.parent}: the folder is not writable")
 
     def has(self, config: Mapping) -> bool:
         return self.intact(self.path_for(config))
@@ -193,9 +230,16 @@ class Store:
             with np.load(path / "arrays.npz", allow_pickle=False) as z:
                 arrays = {k: z[k] for k in z.files}
         if (path / "table.npz").is_file():
+            order = json.loads((path / "columns.json").read_text())
+            schema_file, nulls_file = path / "table_schema.json", path / "table_nulls.npz"
+            schema = json.loads(schema_file.read_text()) if schema_file.is_file() else {}
             with np.load(path / "table.npz", allow_pickle=False) as z:
-                order = json.loads((path / "columns.json").read_text())
-                table = pd.DataFrame({k: z[k] for k in order})
+                columns = {k: z[k] for k in order}
+            masks = {}
+            if nulls_file.is_file():
+                with np.load(nulls_file, allow_pickle=False) as z:
+                    masks = {k: z[k] for k in z.files}
+            table = table_codec.read(order, columns, masks, schema)
         return Entry(
             config=json.loads((path / "config.json").read_text()),
             provenance=json.loads((path / "provenance.json").read_text()),
@@ -215,15 +259,13 @@ class Store:
         """Write an entry atomically (temporary folder, then rename) and return it as read back."""
         cfg = canonical_config(config)
         final = self.path_for(cfg)
-        if self.read_only:
-            raise MissingResult(
-                f"the {cfg['experiment']!r} result {final.name} is not stored in {self.root} and this store is "
-                "read-only (the book build reads stored paper-scale results); compute it with "
-                "LRLIB_PROFILE=paper LRLIB_RESULTS=compute"
-            )
+        self.check_writable(cfg)
         arrays = _checked_arrays("array", arrays or {})
+        if table is not None:
+            columns, masks, schema = table_codec.write(table)
+            _checked_arrays("table column", columns)
         before = self._read(final) if self.intact(final) else None  # a second put of a stored configuration
-        final.parent.mkdir(parents=True, exist_ok=True)
+        _sweep_stale(final.parent)
         tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{final.name}-", dir=final.parent))
         tmp.chmod(0o755)  # mkdtemp makes it private; a stored result is meant to be read by everyone
         try:
@@ -234,9 +276,12 @@ class Store:
             if arrays:
                 np.savez_compressed(tmp / "arrays.npz", **arrays)
             if table is not None:
-                cols = _table_to_arrays(table)
-                np.savez_compressed(tmp / "table.npz", **cols)
-                (tmp / "columns.json").write_text(json.dumps(list(cols)))
+                np.savez_compressed(tmp / "table.npz", **columns)
+                (tmp / "columns.json").write_text(json.dumps(list(columns)))
+                if schema:
+                    (tmp / "table_schema.json").write_text(json.dumps(schema, indent=1))
+                if masks:
+                    np.savez_compressed(tmp / "table_nulls.npz", **masks)
             files = {p.name: _sha256(p) for p in sorted(tmp.iterdir())}
             (tmp / MANIFEST).write_text(json.dumps({"files": files}, indent=1))
             if final.exists() and not self.intact(final):  # a broken entry: move it aside, then take its place
@@ -254,7 +299,7 @@ class Store:
             raise
         stored = self._read(final)
         if before is not None:
-            new_table = None if table is None else pd.DataFrame(_table_to_arrays(table))  # as it would read back
+            new_table = None if table is None else table_codec.read(list(columns), columns, masks, schema)
             if not _same_data(stored, Entry(cfg, {}, arrays, new_table)):
                 raise ValueError(
                     f"a different result is already stored for this {cfg['experiment']!r} configuration "
@@ -275,15 +320,26 @@ class Store:
         entry = self.get(config)
         if entry is not None:
             return entry
-        if not shared or self.read_only:  # a read-only store refuses the put with a clear error
+        self.check_writable(config)  # before computing: a result that cannot be stored would be lost
+        if not shared:
             return self.put(config, **compute())
+        with self.claim(config) as mine:
+            if not mine:
+                return None
+            return self.get(config) or self.put(config, **compute())  # another process may have just stored it
+
+    @contextmanager
+    def claim(self, config: Mapping) -> Iterator[bool]:
+        """Hold this entry's claim while the block runs and yield True, or yield False if another live process
+        holds it (see :meth:`cached`); the claim is refreshed while held and released at the end."""
         path = self.path_for(config)
         claim = path.with_name(f".claim-{path.name}")
         if not _take_claim(claim):
-            return None
+            yield False
+            return
         try:
             with _heartbeat(claim):
-                return self.get(config) or self.put(config, **compute())  # another process may have just stored it
+                yield True
         finally:
             claim.unlink(missing_ok=True)
 

@@ -2,8 +2,10 @@
 
 Each chunk of members is one store entry, keyed by the sweep's configuration plus the chunk's member rows, so an
 interrupted sweep resumes where it stopped and recomputes only the chunks that are missing; a finished sweep is
-read back without training. Chunks run one after the other, or on any ``concurrent.futures``-style executor
-(``submit(fn, *args)`` returning futures with ``.result()``): a local ``ProcessPoolExecutor``, Dask's
+read back without training. Each chunk is claimed while it is computed (:meth:`lrlib.store.Store.claim`), so
+several processes running the same sweep share its chunks instead of each computing them all: a chunk another live
+process holds is waited for and read back. Chunks run one after the other, or on any ``concurrent.futures``-style
+executor (``submit(fn, *args)`` returning futures with ``.result()``): a local ``ProcessPoolExecutor``, Dask's
 ``client.get_executor()``, Ray's or submitit's executors, e.g. to fan out over several GPUs or a cluster.
 
 Example
@@ -28,6 +30,7 @@ import concurrent.futures as cf
 import math
 import time
 from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +41,9 @@ from .progress import progress as _progress
 from .store import Store, canonical_config, default_store
 
 __all__ = ["sweep", "trainer", "Trainer", "chunks"]
+
+#: seconds between looks at the store while another process computes the chunks that are left
+CLAIM_POLL_S = 2.0
 
 #: columns that split members into separate batched programs; chunks keep such members together
 _PACK_BY = ("data", "batch_size", "loss", "sampling", "steps")
@@ -166,9 +172,15 @@ def sweep(
     DataFrame
         The chunks' tables, one after another, ``member`` numbering the rows of ``members``.
     """
+    from . import profile
+
+    profile.validate_environment()
+    profile.apply_thread_setting()
     config = canonical_config(config)
     if "members" in config:
         raise ValueError("config must not have a 'members' key: the sweep adds each chunk's members there")
+    if len(members) == 0:
+        raise ValueError("members is empty: give at least one member row (e.g. lrlib.train.grid(lr=[0.1]))")
     members = members.reset_index(drop=True)
     store = store if store is not None else default_store()
     parts = chunks(members, chunk_size)
@@ -183,6 +195,8 @@ def sweep(
                 bar.update(len(chunk))
         else:
             todo.append(i)
+    if todo:
+        store.check_writable(_chunk_config(config, parts[todo[0]]))  # before computing anything
 
     def finish(i: int, result: Any, seconds: float) -> None:
         table = result.table if hasattr(result, "table") else result
@@ -197,20 +211,45 @@ def sweep(
         if bar is not None:
             bar.update(len(parts[i]))
 
+    def stored(i: int) -> bool:
+        """Take chunk ``i`` from the store if another process has stored it meanwhile."""
+        entry = store.get(_chunk_config(config, parts[i]))
+        if entry is None or entry.table is None:
+            return False
+        tables[i] = _reused(entry, parts[i])
+        if bar is not None:
+            bar.update(len(parts[i]))
+        return True
+
+    def compute_here(i: int) -> None:
+        start = time.perf_counter()
+        finish(i, run(parts[i]), time.perf_counter() - start)
+
     try:
-        if executor is None:
-            for i in todo:
-                start = time.perf_counter()
-                finish(i, run(parts[i]), time.perf_counter() - start)
-        else:
-            start = time.perf_counter()
-            futures = {executor.submit(run, parts[i]): i for i in todo}
-            if all(isinstance(f, cf.Future) for f in futures):
-                done = cf.as_completed(futures)
-            else:  # other futures: wait in submission order
-                done = iter(futures)
-            for fut in done:
-                finish(futures[fut], fut.result(), time.perf_counter() - start)
+        while todo:
+            todo = [i for i in todo if not stored(i)]
+            progressed = False
+            if executor is None:  # one claim at a time: a second process takes the next chunk meanwhile
+                for i in todo:
+                    with store.claim(_chunk_config(config, parts[i])) as mine:
+                        if mine and not stored(i):
+                            compute_here(i)
+                        progressed |= mine
+            else:
+                with ExitStack() as held:
+                    mine = [i for i in todo if held.enter_context(store.claim(_chunk_config(config, parts[i])))]
+                    futures = {executor.submit(run, parts[i]): i for i in mine}
+                    if all(isinstance(f, cf.Future) for f in futures):
+                        done = cf.as_completed(futures)
+                    else:  # other futures: wait in submission order
+                        done = iter(futures)
+                    start = time.perf_counter()
+                    for fut in done:
+                        finish(futures[fut], fut.result(), time.perf_counter() - start)
+                    progressed = bool(mine)
+            todo = [i for i in todo if i not in tables]
+            if todo and not progressed:  # every chunk left is being computed by another process: wait for it
+                time.sleep(CLAIM_POLL_S)
     finally:
         if bar is not None:
             bar.close()

@@ -98,3 +98,51 @@ def test_bad_profile_fails_a_notebook_style_import_with_one_line():
     assert out.stderr.strip().splitlines()[-1] == (
         "lrlib.profile.SettingError: LRLIB_PROFILE='fast' is not allowed; use one of: smoke, paper"
     )
+
+
+def _tiny_train():
+    from lrlib.models import Linear
+    from lrlib.train import Data, grid, train
+
+    x = torch.randn(16, 3, generator=torch.Generator().manual_seed(0))
+    return train(
+        Linear(3),
+        Data(x, torch.sign(x[:, 0])),
+        grid(lr=[0.1], seed=0, batch_size=4),
+        loss="logistic",
+        steps=2,
+        progress=False,
+    )
+
+
+@pytest.mark.parametrize(
+    "var, bad",
+    [("LRLIB_PROGRESS", "true"), ("LRLIB_OFFLINE", "yes"), ("LRLIB_THREADS", "0"), ("LRLIB_PROFILE", "bogus")],
+)
+def test_train_checks_every_setting_before_it_works(monkeypatch, var, bad):
+    """Reliability probe, defect 8: these were checked only when first used, or never (LRLIB_THREADS in train)."""
+    monkeypatch.setenv(var, bad)
+    with pytest.raises(profile.SettingError, match=rf"^{var}={bad!r} is not allowed"):
+        _tiny_train()
+
+
+def test_train_uses_lrlib_threads_when_set(monkeypatch):
+    before = torch.get_num_threads()
+    try:
+        monkeypatch.setenv("LRLIB_THREADS", "3")
+        _tiny_train()
+        assert torch.get_num_threads() == 3
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_the_paper_command_refuses_settings_it_would_ignore(monkeypatch):
+    from lrlib.papers.__main__ import main
+
+    monkeypatch.setenv("LRLIB_RESULTS", "stored")
+    with pytest.raises(SystemExit, match="LRLIB_RESULTS=stored asks to read stored results only"):
+        main(["ch0"])
+    monkeypatch.delenv("LRLIB_RESULTS")
+    monkeypatch.setenv("LRLIB_PROFILE", "bogus")  # overwritten with paper by the command: it was never checked
+    with pytest.raises(profile.SettingError, match="LRLIB_PROFILE='bogus'"):
+        main(["ch0"])

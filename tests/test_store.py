@@ -229,3 +229,89 @@ def test_names_and_dtypes_the_store_cannot_read_back_are_refused_before_writing(
     with pytest.raises((ValueError, TypeError), match=match):
         store.put(cfg, arrays=arrays, table=table)
     assert store.get(cfg) is None
+
+
+def test_tables_come_back_exactly_missing_values_and_dtypes_included(tmp_path):
+    """Reliability probe, defect 5: None in a string column came back as the string 'nan', a bool column with a
+    missing value as strings, nullable integers as floats."""
+    table = pd.DataFrame(
+        {
+            "note": ["a", None, "c"],
+            "flag": [True, None, False],
+            "count": pd.array([1, None, 3], dtype="Int64"),
+            "kind": pd.Categorical(["y", "x", "y"], categories=["y", "x"]),
+            "text": pd.array(["u", None, "w"], dtype="string"),
+            "lr": [0.1, np.nan, 0.3],
+        }
+    )
+    got = Store(tmp_path).put(CFG, table=table).table
+    pd.testing.assert_frame_equal(got, table)
+    assert got["note"].isna().tolist() == [False, True, False] and got["flag"].tolist()[1] is None
+
+
+@pytest.mark.parametrize(
+    "table, match",
+    [
+        (pd.DataFrame({"mixed": [1, "a"]}), "holds values of types int, str"),
+        (pd.DataFrame({0: [1.0]}), "must be non-empty strings"),
+        (pd.DataFrame([[1, 2]], columns=["a", "a"]), "repeated: \\['a'\\]"),
+    ],
+)
+def test_tables_that_could_not_come_back_as_they_were_are_refused(tmp_path, table, match):
+    store = Store(tmp_path)
+    with pytest.raises((TypeError, ValueError), match=match):
+        store.put(CFG, table=table)
+    assert store.get(CFG) is None
+
+
+def test_a_file_the_manifest_does_not_list_makes_the_entry_not_intact(tmp_path):
+    """Reliability probe, defect 11: unlisted files were read unverified (an edited columns.json dropped columns)."""
+    store = Store(tmp_path)
+    entry = store.put(CFG, arrays={"w": np.ones(3)})
+    assert store.intact(entry.path)
+    np.savez(entry.path / "table.npz", x=np.zeros(2))
+    assert not store.intact(entry.path) and store.get(CFG) is None
+    (entry.path / "table.npz").unlink()
+    (entry.path / "manifest.json").write_text(json.dumps({"files": {}}))  # a manifest that vouches for nothing
+    assert store.get(CFG) is None
+
+
+def test_a_read_only_store_refuses_before_computing(tmp_path):
+    """Reliability probe, defect 6: compute() ran to the end, then the result could not be stored."""
+    calls = []
+    store = Store(tmp_path, read_only=True)
+    with pytest.raises(MissingResult, match="is not stored"):
+        store.cached(CFG, lambda: calls.append(1) or {"arrays": {"x": np.ones(1)}})
+    assert calls == []
+    Store(tmp_path).put(CFG, arrays={"x": np.ones(1)})
+    (store.path_for(CFG) / "arrays.npz").write_bytes(b"junk")
+    with pytest.raises(MissingResult, match="is damaged"):
+        store.cached(CFG, lambda: calls.append(1) or {"arrays": {"x": np.ones(1)}})
+    assert calls == []
+
+
+def test_an_unwritable_store_folder_is_an_error_before_computing(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    calls = []
+    with pytest.raises(OSError, match="cannot store results in"):
+        Store(blocker).cached(CFG, lambda: calls.append(1) or {"arrays": {"x": np.ones(1)}})
+    assert calls == []
+
+
+def test_temporary_folders_of_killed_writers_are_swept_away(tmp_path):
+    import time
+
+    from lrlib.store import STALE_TMP_S
+
+    store = Store(tmp_path)
+    folder = store.path_for(CFG).parent
+    stale, fresh = folder / ".tmp-abc-1", folder / ".tmp-abc-2"
+    for tmp in (stale, fresh):
+        tmp.mkdir(parents=True)
+        (tmp / "config.json").write_text("{}")
+    old = time.time() - 2 * STALE_TMP_S
+    os.utime(stale, (old, old))
+    store.put(CFG, arrays={"x": np.ones(1)})
+    assert not stale.exists(), "left by a writer killed long ago"
+    assert fresh.exists(), "may belong to a writer at work right now"

@@ -141,3 +141,51 @@ def test_a_chunk_stored_with_another_grids_numbers_is_refused_not_misread(tmp_pa
     store.put(_chunk_config(sweep.__globals__["canonical_config"](cfg), chunk), table=legacy, provenance={})
     with pytest.raises(ValueError, match="another grid"):
         sweep(run, members, config=cfg, store=store, chunk_size=1, progress=False)
+
+
+def test_two_processes_running_one_sweep_share_its_chunks(tmp_path, monkeypatch):
+    """Reliability probe, defect 12: two processes each computed every chunk. A claim names its process, so two
+    threads of this one (whose pid is alive) respect each other's claims as two processes would."""
+    import threading
+    import time
+
+    import lrlib.sweep as sweep_module
+
+    monkeypatch.setattr(sweep_module, "CLAIM_POLL_S", 0.05)
+    members = grid(lr=[0.1, 0.2, 0.3, 0.4], seed=[0])
+    release, calls, out = threading.Event(), [], {}
+
+    def run(chunk):
+        calls.append(tuple(chunk.index))
+        if chunk.index[0] == 0:
+            release.wait(30)  # the first chunk is slow: the second sweep starts meanwhile
+        return pd.DataFrame({"member": range(len(chunk)), "lr2": chunk.lr.to_numpy() ** 2})
+
+    def one(name):
+        out[name] = sweep(run, members, config=CONFIG, store=Store(tmp_path), chunk_size=1, progress=False)
+
+    threads = [threading.Thread(target=one, args=(name,)) for name in ("first", "second")]
+    threads[0].start()
+    deadline = time.time() + 20
+    while not calls and time.time() < deadline:
+        time.sleep(0.01)
+    threads[1].start()
+    while len(calls) < 4 and time.time() < deadline:
+        time.sleep(0.01)
+    release.set()
+    for t in threads:
+        t.join(30)
+    assert sorted(calls) == [(0,), (1,), (2,), (3,)], "each chunk computed once, by one of the two"
+    pd.testing.assert_frame_equal(out["first"], out["second"])
+
+
+def test_a_sweep_refuses_before_computing_when_it_could_not_store(tmp_path):
+    from lrlib.store import MissingResult
+
+    calls = []
+    run = lambda chunk: calls.append(1) or pd.DataFrame({"member": range(len(chunk))})
+    with pytest.raises(MissingResult, match="read-only"):
+        sweep(run, grid(lr=[0.1]), config=CONFIG, store=Store(tmp_path, read_only=True), progress=False)
+    with pytest.raises(ValueError, match="members is empty"):
+        sweep(run, grid(lr=[0.1]).iloc[:0], config=CONFIG, store=Store(tmp_path), progress=False)
+    assert calls == []

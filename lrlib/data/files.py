@@ -65,10 +65,9 @@ def cache_root() -> Path:
 
 
 def offline() -> bool:
-    raw = os.environ.get("LRLIB_OFFLINE", "").strip() or "0"
-    if raw not in ("0", "1"):
-        raise ValueError(f"LRLIB_OFFLINE={raw!r} is not allowed; use 0 or 1")
-    return raw == "1"
+    from ..profile import offline as _offline
+
+    return _offline()
 
 
 def _digest(path: Path, algorithm: str) -> str:

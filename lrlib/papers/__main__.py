@@ -49,6 +49,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("parts", nargs="*", metavar="PART", help="ch5.phase, ch5, ... (default: every part)")
     parser.add_argument("--list", action="store_true", help="list the parts and how many entries are stored")
     args = parser.parse_args(argv)
+    profile.validate_environment()
+    if profile.results_mode() == "stored":
+        raise SystemExit(
+            "LRLIB_RESULTS=stored asks to read stored results only, but this command computes and stores them: "
+            "unset LRLIB_RESULTS (or set it to compute)"
+        )
     os.environ["LRLIB_PROFILE"] = "paper"
     os.environ["LRLIB_RESULTS"] = "compute"  # this command computes; the book build is what reads stored results
     if args.list:

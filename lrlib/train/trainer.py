@@ -114,6 +114,8 @@ def train(
     [[0.1, 0, False], [0.1, 25, False], [0.1, 50, True], [1.0, 0, False], [1.0, 25, False], [1.0, 50, True]]
     """
     start = time.perf_counter()
+    _profile.validate_environment()
+    _profile.apply_thread_setting()
     datasets = dict(data) if isinstance(data, Mapping) else {"default": data}
     for key, d in datasets.items():
         if not isinstance(d, Data):
