@@ -73,7 +73,8 @@ def canonical_config(config: Mapping) -> dict:
         raise TypeError(f"config must be a mapping, got {type(config).__name__}")
     if not isinstance(config.get("experiment"), str) or not config["experiment"]:
         raise ValueError("config must name its 'experiment' (a non-empty string)")
-    if not isinstance(config.get("version"), int):
+    version = config.get("version")
+    if isinstance(version, (bool, np.bool_)) or not isinstance(version, (int, np.integer)):
         raise ValueError(f"config must carry an integer 'version', got {config.get('version')!r}")
     name = config["experiment"]
     if not all(c.isalnum() or c in "-_." for c in name) or name.startswith("."):

@@ -83,7 +83,7 @@ def chunks(members: pd.DataFrame, chunk_size: int) -> list[pd.DataFrame]:
     """Deterministic chunks of at most ``chunk_size`` members, members that pack together kept together.
 
     Each chunk keeps the members' original row numbers as its index."""
-    if not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
+    if isinstance(chunk_size, (bool, np.bool_)) or not isinstance(chunk_size, (int, np.integer)) or chunk_size < 1:
         raise ValueError(f"chunk_size must be an integer >= 1, got {chunk_size!r}")
     keys = [c for c in _PACK_BY if c in members.columns]
     order = members.sort_values(keys, kind="stable").index if keys else members.index

@@ -129,3 +129,45 @@ def test_a_measurement_named_like_a_result_column_is_refused(name):
             measure={name: lambda p, c: torch.full((len(c.members),), 42.0)},
             progress=False,
         )
+
+
+@pytest.mark.parametrize(
+    "column,value,allowed",
+    [
+        ("steps", math.nan, "an integer >= 1"),
+        ("seed", math.inf, "an integer in \\[0, 2\\*\\*32\\)"),
+        ("batch_size", math.nan, "an integer >= 1"),
+    ],
+)
+def test_non_finite_counts_name_their_column(data, column, value, allowed):
+    """Reliability probe, defect 12: ``steps`` NaN gave 'cannot convert float NaN to integer'."""
+    with pytest.raises(ValueError, match=rf"^{column} must be {allowed}, got (nan|inf)"):
+        _train(data, **{column: value})
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(checkpoints=5.0), "checkpoints must be a step interval >= 1 or a list of steps, got 5.0"),
+        (dict(checkpoints=True), "checkpoints must be a step interval"),
+        (dict(fit_margin="1"), "fit_margin must be a finite number or None, got '1'"),
+    ],
+)
+def test_bad_options_name_the_option(data, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        train(Linear(4), data, grid(lr=[0.1], seed=0, batch_size=2), loss="hinge", steps=3, progress=False, **kwargs)
+
+
+def test_nan_in_the_inputs_is_bad_data_not_divergence():
+    """Reliability probe, defect 12: one NaN input row made every member 'diverge'."""
+    x = torch.randn(10, 4)
+    x[7, 2] = math.nan
+    with pytest.raises(ValueError, match=r"x holds NaN or inf in 1 row\(s\), first rows \[7\]"):
+        Data(x, torch.where(x[:, 0] > 0, 1.0, -1.0))
+    with pytest.raises(ValueError, match="y_test holds NaN"):
+        Data(torch.zeros(2, 1), torch.ones(2), torch.zeros(1, 1), torch.tensor([math.inf]))
+
+
+def test_a_dict_of_scalars_is_one_member(data):
+    result = train(Linear(4), data, dict(lr=0.1, seed=0, batch_size=2), loss="hinge", steps=3, progress=False)
+    assert result.table.member.unique().tolist() == [0]

@@ -24,6 +24,7 @@ def test_key_depends_on_every_field_not_on_order():
         ({"experiment": "x/y", "version": 1}, "may hold only"),
         ({"experiment": "..", "version": 1}, "may not start with '.'"),  # would write above the store root
         ({"experiment": ".", "version": 1}, "may not start with '.'"),
+        ({"experiment": "x", "version": True}, "integer 'version'"),  # True == 1 but keyed apart from it
         ({"experiment": "x", "version": 1, "lr": float("nan")}, "finite"),
         ({"experiment": "x", "version": 1, "f": object()}, "cannot hold"),
     ],

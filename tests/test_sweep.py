@@ -98,6 +98,8 @@ def test_sweep_on_a_process_pool_equals_inline(tmp_path):
 def test_sweep_rejects_bad_arguments(tmp_path):
     with pytest.raises(ValueError, match="chunk_size must be an integer >= 1"):
         sweep(lambda m: m, _members(), config=CONFIG, store=Store(tmp_path), chunk_size=0)
+    with pytest.raises(ValueError, match="chunk_size must be an integer >= 1, got True"):
+        sweep(lambda m: m, _members(), config=CONFIG, store=Store(tmp_path), chunk_size=True)
     with pytest.raises(ValueError, match="version"):
         sweep(lambda m: m, _members(), config={"experiment": "x"}, store=Store(tmp_path))
 

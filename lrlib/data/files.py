@@ -11,11 +11,13 @@ unpacked bytes are checked.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import lzma
 import os
 import shutil
 import tarfile
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -93,12 +95,30 @@ def verify(
     return path
 
 
-def _download(url: str, target: Path, timeout: float = 60.0) -> None:
+#: a download's temporary file untouched this long was left by a killed process and is removed
+STALE_DOWNLOAD_S = 600.0
+
+
+def _sweep_stale_downloads(target: Path) -> None:
+    now = time.time()
+    for tmp in target.parent.glob(f".{target.name}-*"):
+        try:
+            if now - tmp.stat().st_mtime > STALE_DOWNLOAD_S:
+                tmp.unlink()
+        except OSError:
+            pass  # removed by another process this instant
+
+
+def _download(url: str, target: Path, spec: FileSpec, timeout: float = 60.0) -> None:
+    """Download ``url`` into a temporary file beside ``target``, verify it, and only then rename it into place:
+    a corrupt or interrupted download never sits under the final name."""
     target.parent.mkdir(parents=True, exist_ok=True)
+    _sweep_stale_downloads(target)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}-", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
             shutil.copyfileobj(response, out)
+        verify(Path(tmp), spec, fix="this source serves a bad copy")
         os.replace(tmp, target)
     finally:
         if os.path.exists(tmp):
@@ -123,13 +143,10 @@ def fetch(spec: FileSpec, root: Path | None = None) -> Path:
     errors = []
     for url in spec.urls:
         try:
-            _download(url, path)
-            return verify(path, spec)
-        except ChecksumError as e:
-            path.unlink(missing_ok=True)
-            errors.append(f"{url}: {e}")
-        except (urllib.error.URLError, OSError, TimeoutError) as e:
-            errors.append(f"{url}: {e}")
+            _download(url, path, spec)
+            return path
+        except (ChecksumError, urllib.error.URLError, http.client.HTTPException, OSError, TimeoutError) as e:
+            errors.append(f"{url}: {type(e).__name__}: {e}")  # then the next source
     raise DataError(
         f"{spec.path} is not in {root} and could not be downloaded ({'; '.join(errors)}); go online, "
         f"or download {spec.urls[0]} into {path.parent}, or set LRLIB_DATA to a folder that holds it"

@@ -15,6 +15,14 @@ def _tensor(v: Any) -> torch.Tensor:
     return v if isinstance(v, torch.Tensor) else torch.as_tensor(np.asarray(v))
 
 
+def _check_finite(name: str, t: torch.Tensor) -> None:
+    """A NaN or inf in the data would show up as every member diverging: name it as bad data instead."""
+    if t.is_floating_point() and not bool(torch.isfinite(t).all()):
+        bad = ~torch.isfinite(t.reshape(t.shape[0], -1)).all(dim=1) if t.dim() > 1 else ~torch.isfinite(t)
+        rows = torch.nonzero(bad).flatten()[:5].tolist()
+        raise ValueError(f"{name} holds NaN or inf in {int(bad.sum())} row(s), first rows {rows}: clean the data")
+
+
 @dataclass
 class Data:
     """Training inputs ``x`` [N, ...] and labels ``y`` [N]; optional test set ``x_test``, ``y_test``.
@@ -38,6 +46,8 @@ class Data:
             raise ValueError(
                 f"x [N, ...] and y [N] must have the same N, got {tuple(self.x.shape)} and {tuple(self.y.shape)}"
             )
+        _check_finite("x", self.x)
+        _check_finite("y", self.y)
         if (self.x_test is None) != (self.y_test is None):
             raise ValueError("give both x_test and y_test, or neither")
         if self.x_test is not None:
@@ -47,6 +57,8 @@ class Data:
                     f"x_test {tuple(self.x_test.shape)} and y_test {tuple(self.y_test.shape)} do "
                     f"not match each other or x {tuple(self.x.shape)}"
                 )
+            _check_finite("x_test", self.x_test)
+            _check_finite("y_test", self.y_test)
 
     @property
     def n(self) -> int:

@@ -68,6 +68,10 @@ def grid(**axes: Any) -> pd.DataFrame:
     return pd.DataFrame(list(itertools.product(*values)), columns=names)
 
 
+def _is_sequence(value: Any) -> bool:
+    return isinstance(value, Iterable) and not isinstance(value, (str, bytes))
+
+
 def _fail(column: str, value: Any, allowed: str, member: Any) -> None:
     raise ValueError(f"{column} must be {allowed}, got {value!r} (member {member})")
 
@@ -98,15 +102,15 @@ def _check(column: str, kind: str, value: Any, member: Any, n_train: int | None)
     if kind == "step":
         if value is None or (x is not None and math.isnan(x)) or value == "never" or x == math.inf:
             return math.nan
-        if x is None or x != int(x) or x < 0:
+        if x is None or not math.isfinite(x) or x != int(x) or x < 0:
             _fail(column, value, "an integer >= 0 (or None for never)", member)
         return int(x)
     if kind == "seed":
-        if x is None or x != int(x) or not (0 <= x < 2**32):
+        if x is None or not math.isfinite(x) or x != int(x) or not (0 <= x < 2**32):
             _fail(column, value, "an integer in [0, 2**32)", member)
         return int(x)
     if kind == "count":
-        if x is None or x != int(x) or x < 1:
+        if x is None or not math.isfinite(x) or x != int(x) or x < 1:
             _fail(column, value, "an integer >= 1", member)
         if n_train is not None and x > n_train:
             _fail(column, value, f"at most the training set size N = {n_train}", member)
@@ -117,6 +121,8 @@ def _check(column: str, kind: str, value: Any, member: Any, n_train: int | None)
 def normalize(members: Any, *, loss: str | None, steps: int | None, data_sizes: Mapping[Any, int]) -> pd.DataFrame:
     """Fill defaults and validate every member; return a table with every column of :data:`COLUMNS` plus
     ``loss``, ``steps``, ``sampling``, ``data`` and any extra columns, indexed 0..K−1 (``member``)."""
+    if isinstance(members, Mapping) and not any(_is_sequence(v) for v in members.values()):
+        members = [members]  # a dict of scalars: one member
     table = (
         members.copy()
         if isinstance(members, pd.DataFrame)

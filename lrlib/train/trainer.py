@@ -44,6 +44,8 @@ class Result:
 def _validate_options(steps, checkpoints, fit_margin, check_every):
     if checkpoints is None:
         return set()
+    if isinstance(checkpoints, (bool, np.bool_)) or not isinstance(checkpoints, (int, np.integer, Iterable)):
+        raise ValueError(f"checkpoints must be a step interval >= 1 or a list of steps, got {checkpoints!r}")
     if isinstance(checkpoints, (int, np.integer)):
         if checkpoints < 1:
             raise ValueError(f"checkpoints must be a step interval >= 1 or a list of steps, got {checkpoints}")
@@ -125,7 +127,11 @@ def train(
                 f"data {key!r} has inputs of shape {tuple(d.x.shape[1:])}, the model takes {tuple(model.input_shape)}"
             )
     checkpoints = _validate_options(steps, checkpoints, fit_margin, check_every)
-    if fit_margin is not None and not np.isfinite(fit_margin):
+    if fit_margin is not None and (
+        isinstance(fit_margin, (bool, np.bool_))
+        or not isinstance(fit_margin, (int, float, np.number))
+        or not np.isfinite(fit_margin)
+    ):
         raise ValueError(f"fit_margin must be a finite number or None, got {fit_margin!r}")
     if not isinstance(check_every, (int, np.integer)) or check_every < 1:
         raise ValueError(f"check_every must be an integer >= 1, got {check_every!r}")
