@@ -27,7 +27,7 @@ def _run(members, **kw):
     return train(model, _data(), members, **opts)
 
 
-def test_huge_lr_diverges_and_others_are_unchanged():
+def test_a_diverging_member_leaves_the_others_of_the_same_call_bit_identical():
     base = grid(lr=[0.5, 2.0], alpha=[1.0, 8.0], seed=[0, 1], batch_size=4)
     huge = pd.DataFrame([dict(lr=1e30, alpha=1.0, seed=9, batch_size=4)])
     with_huge = pd.concat([base.iloc[:3], huge, base.iloc[3:]], ignore_index=True)
@@ -45,13 +45,35 @@ def test_huge_lr_diverges_and_others_are_unchanged():
     pd.testing.assert_frame_equal(ta, tb)
 
 
-def test_member_alone_equals_member_packed():
+def test_packing_changes_results_only_by_summation_order():
     packed = grid(lr=[0.3, 1.0, 3.0], alpha=[0.5, 4.0], seed=[0, 1], batch_size=4, momentum=[0.0, 0.5])
     everyone = _run(packed)
     for k in (0, 7, 13):
         alone = _run(packed.iloc[[k]])
         for name in alone.params:
             torch.testing.assert_close(alone.params[name][0], everyone.params[name][k], rtol=1e-12, atol=0)
+
+
+def test_packing_in_float32_agrees_to_rounding_not_bit_for_bit():
+    packed = grid(lr=[0.3, 1.0, 3.0], alpha=[0.5, 4.0], seed=[0, 1], batch_size=4)
+    everyone = _run(packed, dtype=torch.float32)
+    for k in (0, 5, 11):
+        alone = _run(packed.iloc[[k]], dtype=torch.float32)
+        for name in alone.params:
+            torch.testing.assert_close(alone.params[name][0], everyone.params[name][k], rtol=1e-4, atol=1e-5)
+
+
+def test_the_same_call_twice_gives_the_same_numbers_bit_for_bit():
+    members = grid(lr=[0.3, 3.0], alpha=[0.5, 4.0], seed=[0, 1], batch_size=4, momentum=[0.0, 0.5])
+    for dtype in (torch.float32, torch.float64):
+        a, b = _run(members, dtype=dtype), _run(members, dtype=dtype)
+        pd.testing.assert_frame_equal(
+            a.table.drop(columns="wall_time_s", errors="ignore"),
+            b.table.drop(columns="wall_time_s", errors="ignore"),
+            check_exact=True,
+        )
+        for name in a.params:
+            assert torch.equal(a.params[name], b.params[name])
 
 
 def test_fitted_members_stop_and_are_dropped():

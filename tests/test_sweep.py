@@ -191,3 +191,29 @@ def test_a_sweep_refuses_before_computing_when_it_could_not_store(tmp_path):
     with pytest.raises(ValueError, match="members is empty"):
         sweep(run, grid(lr=[0.1]).iloc[:0], config=CONFIG, store=Store(tmp_path), progress=False)
     assert calls == []
+
+
+def test_sweep_on_a_dask_cluster_equals_inline(tmp_path):
+    """The executor hook on an existing distributed engine: a dask.distributed LocalCluster of two worker
+    processes on the loopback interface, through ``client.get_executor()``."""
+    distributed = pytest.importorskip("distributed")
+    members = grid(lr=[0.1, 1.0], seed=[0, 1, 2], batch_size=[2, 4])
+    run = trainer(Linear(5), _data(), loss="logistic", steps=15, checkpoints=5, dtype=torch.float64, device="cpu")
+    inline = sweep(run, members, config=CONFIG, store=Store(tmp_path / "a"), chunk_size=4, progress=False)
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        on_dask = sweep(
+            run,
+            members,
+            config=CONFIG,
+            store=Store(tmp_path / "b"),
+            chunk_size=4,
+            executor=client.get_executor(),
+            progress=False,
+        )
+    pd.testing.assert_frame_equal(inline, on_dask)
+    assert len(list(Store(tmp_path / "b").entries("sweep-test"))) == 4
