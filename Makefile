@@ -13,7 +13,7 @@ BOOK_OUT ?= _build/$(BOOK_PROFILE)
 # Per-notebook time limit for the test suite (seconds).
 NB_TIMEOUT ?= 1200
 
-.PHONY: test lint fmt book book-build lab bench paper new-chapter clean
+.PHONY: test lint fmt book book-build lab bench paper seeds new-chapter clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,13 @@ bench: $(VENV)/.installed-test
 PY ?= $(BIN)/python
 paper:
 	$(PY) -m lrlib.papers
+
+## make seeds: every chapter's notebook at smoke scale at SEEDS seed offsets, JOBS at a time; stores how often each
+## smoke claim held (book/_results/seed-robustness), shown beside the claim in each chapter's claims table
+SEEDS ?= 20
+JOBS ?= 2
+seeds: $(VENV)/.installed-book+test
+	$(BIN)/python -m lrlib.seeds --offsets $(SEEDS) --jobs $(JOBS)
 
 ## make new-chapter N=2 SLUG=initial_large_lr: a new chapter package and notebook, copied from the template
 new-chapter:

@@ -26,6 +26,12 @@ import pandas as pd
 SCALES = ("smoke", "paper")
 
 
+#: the claims table's column with how often the smoke claim held across seed offsets (``python -m lrlib.seeds``)
+ROBUSTNESS = "smoke claim holds at seed offsets"
+#: the row of the seed-robustness runs that says whether the notebook ran to the end
+RAN = "(the notebook ran to the end)"
+
+
 class ClaimFailed(AssertionError):
     """One or more checked claims did not hold on this run's numbers."""
 
@@ -129,7 +135,7 @@ class Claims:
         return [c for c in self.failed if c.scale == "paper"]
 
     def table(self) -> pd.DataFrame:
-        return pd.DataFrame(
+        table = pd.DataFrame(
             {
                 "claim": [c.name for c in self.items],
                 "scale": [c.scale or "smoke" for c in self.items],
@@ -139,6 +145,21 @@ class Claims:
                 "result": ["pass" if c.passed else "FAIL" for c in self.items],
             }
         )
+        rates = self._seed_rates()
+        if rates:
+            table[ROBUSTNESS] = [rates.get(c.name, "") for c in self.items]
+        return table
+
+    def _seed_rates(self) -> dict[str, str]:
+        """``{claim: "19 of 20"}`` for this table's smoke claims, from the stored seed-robustness runs."""
+        from .seeds import pass_rates
+
+        try:
+            rates = pass_rates()
+        except (OSError, ValueError, KeyError):
+            return {}
+        rates = rates[rates.title == self.title]
+        return {r.claim: f"{r.held} of {r.offsets}" for r in rates.itertuples()}
 
     def _repr_html_(self) -> str:
         styled = (
@@ -150,6 +171,9 @@ class Claims:
 
     def _count(self) -> str:
         text = f"{len(self.items) - len(self.failed)} of {len(self.items)} hold"
+        ran = self._seed_rates().get(RAN)
+        if ran:
+            text += f" (at smoke scale the notebook ran to the end at {ran} seed offsets: see the last column)"
         if self.not_reproduced:
             text += f"; {len(self.not_reproduced)} checked on paper-scale numbers did not (reported below)"
         return text
