@@ -32,6 +32,7 @@ class ChapterRun:
     notice: str = ""
     part_scales: dict[str, str] = field(default_factory=dict)  # part name -> the scale it shows
     part_titles: dict[str, str] = field(default_factory=dict)  # part name -> how the reader knows it
+    stored_on: dict[str, list[str]] = field(default_factory=dict)  # shipped part -> devices in its provenance
     started: float = field(default_factory=time.perf_counter)
 
     @property
@@ -52,8 +53,21 @@ class ChapterRun:
 
     def _stores(self) -> str:
         if self.mixed:
-            return f"paper parts: `{default_store('paper').root}`; smoke parts: `{self.store.root}`"
-        return f"store: `{self.store.root}`"
+            return f"paper parts: {_where(default_store('paper').root)}; smoke parts: {_where(self.store.root)}"
+        return f"store: {_where(self.store.root)}"
+
+    def _computed_on(self) -> str:
+        """Where the results shown were computed: the devices in the shipped results' provenance, and this run's
+        device for the parts it computes (never the build machine passed off as where stored results came from)."""
+        here = [self.part_titles.get(p, p) for p in self.part_scales if p not in self.stored_on]
+        devices: dict[str, list[str]] = {}
+        for part, names in self.stored_on.items():
+            for name in names:
+                devices.setdefault(name, []).append(self.part_titles.get(part, part))
+        pieces = [f"{name} ({', '.join(parts)}; stored)" for name, parts in devices.items()]
+        if here or not pieces:
+            pieces.append(f"{profile.device_name(self.device)} (computed in this run)")
+        return "; ".join(pieces)
 
     def _repr_markdown_(self) -> str:
         rows = [
@@ -64,7 +78,7 @@ class ChapterRun:
             f"| scale (`LRLIB_PROFILE={self.requested_scale}`) | {self._scale_cell()} |",
             f"| results | `{profile.results_mode()}` ({self._stores()}) |",
             f"| seed offset (`LRLIB_SEED`) | {profile.seed_offset()} |",
-            f"| device (this session) | {profile.device_name(self.device)} |",
+            f"| computed on | {self._computed_on()} |",
             f"| torch | {torch.__version__} |",
         ]
         if self.notice:
@@ -123,6 +137,12 @@ def start(chapter) -> ChapterRun:
                 "the **smoke-scale** run, computed while the book was built. Run the notebook with "
                 "`LRLIB_PROFILE=paper` to compute the paper scale."
             )
+    stored_on = {}
+    if requested == "paper" and profile.results_mode() == "stored":
+        for p in parts:
+            if part_scales[p.name] == "paper":
+                found = experiment.stored(p).entries.values()
+                stored_on[p.name] = sorted({str(e.provenance.get("device", "unknown")) for e in found})
     profile.configure_threads()
     plots.use_book_style()
     return ChapterRun(
@@ -134,7 +154,21 @@ def start(chapter) -> ChapterRun:
         notice=notice,
         part_scales=part_scales,
         part_titles=titles,
+        stored_on=stored_on,
     )
+
+
+def _where(root) -> str:
+    """A store folder as a reader should see it: relative to the repository, or named by its setting, never as an
+    absolute path of the machine that built the page."""
+    from pathlib import Path
+
+    root = Path(root)
+    if root.is_relative_to(profile.REPO_ROOT):
+        return f"`{root.relative_to(profile.REPO_ROOT)}`"
+    if profile.folder_setting("LRLIB_STORE"):
+        return "the folder `LRLIB_STORE` names"
+    return "a cache folder outside the repository (`LRLIB_CACHE`)"
 
 
 def provenance_table(entries: dict[str, Entry]) -> pd.DataFrame:

@@ -130,6 +130,17 @@ def apply_thread_setting() -> None:
         torch.set_num_threads(n)
 
 
+def folder_setting(var: str) -> Path | None:
+    """The folder named by ``var`` (``LRLIB_DATA``, ``LRLIB_CACHE``, ``LRLIB_STORE``) as an absolute path, or None
+    when it is not set. A relative path is taken relative to the repository root, where ``make`` runs, so that it
+    names the same folder from a notebook (whose working folder is ``book/``) as from the command line."""
+    raw = os.environ.get(var, "").strip()
+    if not raw:
+        return None
+    path = Path(raw).expanduser()
+    return (path if path.is_absolute() else REPO_ROOT / path).resolve()
+
+
 def offline() -> bool:
     """``LRLIB_OFFLINE=1``: dataset files are never downloaded."""
     return _choice("LRLIB_OFFLINE", ("0", "1"), "0") == "1"

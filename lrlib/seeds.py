@@ -153,8 +153,7 @@ def pass_rates(root: Path | None = None, chapter: str | None = None) -> pd.DataF
 
 
 def _default_root() -> Path:
-    override = os.environ.get("LRLIB_STORE", "").strip()
-    return Path(override).expanduser() if override else profile.REPO_ROOT / "book" / "_results"
+    return profile.folder_setting("LRLIB_STORE") or profile.REPO_ROOT / "book" / "_results"
 
 
 def main(argv: list[str] | None = None) -> None:

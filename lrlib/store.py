@@ -256,10 +256,17 @@ class Store:
         arrays: Mapping[str, Any] | None = None,
         table: pd.DataFrame | None = None,
         provenance: Mapping | None = None,
+        keep_existing: bool = False,
     ) -> Entry:
-        """Write an entry atomically (temporary folder, then rename) and return it as read back."""
+        """Write an entry atomically (temporary folder, then rename) and return it as read back.
+
+        Storing a different result under a configuration that is stored already is an error. ``keep_existing``:
+        return the stored entry instead, for a result computed again only because another process was computing
+        it at the same time (its tables may differ in their timings)."""
         cfg = canonical_config(config)
         final = self.path_for(cfg)
+        if keep_existing and self.intact(final):
+            return self._read(final)
         self.check_writable(cfg)
         arrays = _checked_arrays("array", arrays or {})
         if table is not None:
@@ -299,7 +306,7 @@ class Store:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         stored = self._read(final)
-        if before is not None:
+        if before is not None and not keep_existing:
             new_table = None if table is None else table_codec.read(list(columns), columns, masks, schema)
             if not _same_data(stored, Entry(cfg, {}, arrays, new_table)):
                 raise ValueError(
@@ -322,12 +329,12 @@ class Store:
         if entry is not None:
             return entry
         self.check_writable(config)  # before computing: a result that cannot be stored would be lost
-        if not shared:
-            return self.put(config, **compute())
+        if not shared:  # another process may be computing it too: the first stored result stands
+            return self.put(config, **compute(), keep_existing=True)
         with self.claim(config) as mine:
             if not mine:
                 return None
-            return self.get(config) or self.put(config, **compute())  # another process may have just stored it
+            return self.get(config) or self.put(config, **compute(), keep_existing=True)
 
     @contextmanager
     def claim(self, config: Mapping) -> Iterator[bool]:
@@ -425,15 +432,15 @@ def _alive(pid: int) -> bool:
 
 def default_root(scale: str | None = None) -> Path:
     """``LRLIB_STORE`` if set; else paper scale: ``book/_results``; smoke: ``LRLIB_CACHE`` or a user cache folder."""
-    override = os.environ.get("LRLIB_STORE", "").strip()
+    override = _profile.folder_setting("LRLIB_STORE")
     if override:
-        return Path(override).expanduser()
+        return override
     scale = scale or _profile.profile()
     if scale == "paper":
         return _profile.REPO_ROOT / "book" / "_results"
-    cache = os.environ.get("LRLIB_CACHE", "").strip()
+    cache = _profile.folder_setting("LRLIB_CACHE")
     if cache:
-        return Path(cache).expanduser() / scale
+        return cache / scale
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("lrlib")) / "results" / scale

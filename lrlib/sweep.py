@@ -206,7 +206,7 @@ def sweep(
 
         # stored with the chunk's own numbers: the same chunk in another grid (extended, reordered) reuses it
         prov = {**provenance(seconds), LOCAL_NUMBERS[0]: LOCAL_NUMBERS[1]}
-        entry = store.put(_chunk_config(config, parts[i]), table=table, provenance=prov)
+        entry = store.put(_chunk_config(config, parts[i]), table=table, provenance=prov, keep_existing=True)
         tables[i] = _reused(entry, parts[i])  # another process may have stored it first
         if bar is not None:
             bar.update(len(parts[i]))

@@ -117,7 +117,7 @@ def _chapter(tmp_path, monkeypatch, stored: dict[str, list[int]], partial=()):
     for name, which in stored.items():
         part = next(p for p in parts if p.name == name)
         for i in which:
-            store.put(part.units("paper")[i].config, table=pd.DataFrame({"v": [i]}))
+            store.put(part.units("paper")[i].config, table=pd.DataFrame({"v": [i]}), provenance={"device": "GPU X"})
     return types.SimpleNamespace(TITLE="Chapter X", PARTS=tuple(parts))
 
 
@@ -202,3 +202,15 @@ def test_a_block_held_entirely_by_other_processes_is_shown_to_the_stopping_rule(
     held.with_name(f".claim-{held.name}").write_text("elsewhere 1")
     result = experiment.collect(part, "smoke", store)
     assert seen == [(0, 1)] and calls == [] and [u.label for u in result.missing] == ["a"]
+
+
+def test_the_chapter_header_names_where_results_were_computed_and_no_path_of_the_build_machine(
+    tmp_path, monkeypatch
+):
+    """Issue 17: every page showed absolute local paths, and a "device (this session)" row that readers took for
+    where the stored results came from."""
+    _book_build(monkeypatch)
+    header = chapter.start(_chapter(tmp_path, monkeypatch, {"a": [0, 1], "b": [0]}))._repr_markdown_()
+    assert "GPU X (the part a; stored)" in header, "the device in the stored results' provenance"
+    assert "(computed in this run)" in header, "part b falls back to smoke, computed by this build"
+    assert str(tmp_path) not in header and "the folder `LRLIB_STORE` names" in header

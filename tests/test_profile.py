@@ -146,3 +146,24 @@ def test_the_paper_command_refuses_settings_it_would_ignore(monkeypatch):
     monkeypatch.setenv("LRLIB_PROFILE", "bogus")  # overwritten with paper by the command: it was never checked
     with pytest.raises(profile.SettingError, match="LRLIB_PROFILE='bogus'"):
         main(["ch0"])
+
+
+def test_relative_folders_name_the_same_folder_from_a_notebook_and_the_command_line(monkeypatch, tmp_path):
+    """Reliability probe, defect 8: LRLIB_STORE and LRLIB_CACHE were taken relative to the working folder (book/
+    in a notebook), LRLIB_DATA resolved at once: one setting named different folders."""
+    from lrlib.data.files import cache_root, data_root
+    from lrlib.store import default_root
+
+    monkeypatch.setenv("LRLIB_DATA", "../shared/data")
+    monkeypatch.setenv("LRLIB_CACHE", "some-cache")
+    monkeypatch.setenv("LRLIB_STORE", "some-store")
+    seen = []
+    for cwd in (profile.REPO_ROOT, profile.REPO_ROOT / "book", tmp_path):
+        monkeypatch.chdir(cwd)
+        seen.append((data_root(), cache_root(), default_root("smoke")))
+    assert len(set(seen)) == 1
+    assert seen[0] == (
+        (profile.REPO_ROOT.parent / "shared" / "data").resolve(),
+        profile.REPO_ROOT / "some-cache" / "data",
+        profile.REPO_ROOT / "some-store",
+    )

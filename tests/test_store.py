@@ -316,3 +316,16 @@ def test_temporary_folders_of_killed_writers_are_swept_away(tmp_path):
     store.put(CFG, arrays={"x": np.ones(1)})
     assert not stale.exists(), "left by a writer killed long ago"
     assert fresh.exists(), "may belong to a writer at work right now"
+
+
+def test_a_result_computed_twice_at_once_keeps_the_first_without_an_error(tmp_path):
+    """Two processes computing the same entry at the same time (a notebook and the book build): their tables
+    differ in their timings, and the second must not fail because of it."""
+    store = Store(tmp_path)
+    first = store.put(CFG, table=pd.DataFrame({"acc": [0.5], "wall_seconds": [1.0]}))
+    again = store.cached(CFG, lambda: {"table": pd.DataFrame({"acc": [0.5], "wall_seconds": [2.0]})})
+    assert again.table.equals(first.table)
+    kept = store.put(CFG, table=pd.DataFrame({"acc": [0.5], "wall_seconds": [3.0]}), keep_existing=True)
+    assert kept.table["wall_seconds"].tolist() == [1.0]
+    with pytest.raises(ValueError, match="different result is already stored"):
+        store.put(CFG, table=pd.DataFrame({"acc": [0.5], "wall_seconds": [3.0]}))

@@ -48,9 +48,11 @@ class FileSpec:
 
 def data_root() -> Path:
     """``LRLIB_DATA`` if set, else the per-user data folder (e.g. ``~/.local/share/lrlib``)."""
-    override = os.environ.get("LRLIB_DATA", "").strip()
+    from ..profile import folder_setting
+
+    override = folder_setting("LRLIB_DATA")
     if override:
-        return Path(override).expanduser().resolve()
+        return override
     from platformdirs import user_data_dir
 
     return Path(user_data_dir("lrlib"))
@@ -58,9 +60,11 @@ def data_root() -> Path:
 
 def cache_root() -> Path:
     """Where derived dataset files go: ``LRLIB_CACHE/data`` if set, else the per-user cache folder's ``data``."""
-    override = os.environ.get("LRLIB_CACHE", "").strip()
+    from ..profile import folder_setting
+
+    override = folder_setting("LRLIB_CACHE")
     if override:
-        return Path(override).expanduser().resolve() / "data"
+        return override / "data"
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("lrlib")) / "data"

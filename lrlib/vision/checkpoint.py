@@ -66,10 +66,10 @@ def runs_folder(scale: str, name: str):
     a killed run resumes; at any other scale a temporary folder, removed on exit."""
     if scale != "paper":
         return tempfile.TemporaryDirectory(prefix=f"{name}-")
-    cache = os.environ.get("LRLIB_CACHE", "").strip()
-    if cache:
-        root = Path(cache).expanduser()
-    else:
+    from .. import profile
+
+    root = profile.folder_setting("LRLIB_CACHE")
+    if root is None:
         from platformdirs import user_cache_dir
 
         root = Path(user_cache_dir("lrlib"))
