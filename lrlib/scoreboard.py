@@ -57,9 +57,30 @@ def chapter_scores(chapters: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def markdown(scores: pd.DataFrame, links: dict[str, str]) -> str:
-    """The scoreboard as a Markdown table, each chapter linked to its page (``links``: key → page name)."""
-    lines = ["| chapter | claims that hold | shown at |", "|---|---|---|"]
+def seed_robustness(rates: pd.DataFrame, key: str) -> str:
+    """How the chapter's smoke claims fared across seed offsets (:func:`lrlib.seeds.pass_rates`), in words."""
+    from .claims import RAN
+
+    mine = rates[rates.chapter == key]
+    if mine.empty:
+        return "not measured yet"
+    ran, claims = mine[mine.claim == RAN], mine[mine.claim != RAN]
+    offsets = int(mine.offsets.max())
+    weak = claims[claims.rate < 0.95]
+    text = f"ran to the end at {int(ran.held.sum())} of {offsets} offsets; "
+    if weak.empty:
+        return text + f"all {len(claims)} smoke claims held at ≥ 95 % of them"
+    return text + f"{len(weak)} of {len(claims)} smoke claims held at < 95 % of them"
+
+
+def markdown(scores: pd.DataFrame, links: dict[str, str], rates: pd.DataFrame | None = None) -> str:
+    """The scoreboard as a Markdown table, each chapter linked to its page (``links``: key → page name), with how
+    its smoke claims fared across seed offsets where ``rates`` (:func:`lrlib.seeds.pass_rates`) has them."""
+    robust = rates is not None and not rates.empty
+    lines = [
+        "| chapter | claims that hold | shown at |" + (" smoke run across seed offsets |" if robust else ""),
+        "|---|---|---|" + ("---|" if robust else ""),
+    ]
     for r in scores.itertuples():
         held = f"**{r.held} of {r.checked}**"
         if r.not_reproduced:
@@ -69,6 +90,7 @@ def markdown(scores: pd.DataFrame, links: dict[str, str]) -> str:
         elif not r.paper_parts:
             shown = "smoke scale: no paper-scale result stored yet"
         else:
-            shown = f"paper scale, except at smoke scale: {', '.join(r.smoke_parts)} (not stored yet)"
-        lines.append(f"| [{r.title}]({links[r.key]}) | {held} | {shown} |")
+            shown = f"paper scale, except at smoke scale (not stored yet): {'; '.join(r.smoke_parts)}"
+        row = f"| [{r.title}]({links[r.key]}) | {held} | {shown} |"
+        lines.append(row + (f" {seed_robustness(rates, r.key)} |" if robust else ""))
     return "\n".join(lines)

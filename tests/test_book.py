@@ -59,6 +59,42 @@ def test_paper_scale_claims_fail_only_where_the_text_says_so(html):
     assert found == NOT_REPRODUCED
 
 
+def _visible_text(page: Path) -> str:
+    """A page's text as a reader sees it (tags dropped), without its scripts and styles."""
+    text = re.sub(r"<(script|style)\b.*?</\1>", " ", page.read_text(), flags=re.S | re.I)
+    return re.sub(r"<[^>]+>", " ", text)
+
+
+def test_the_front_page_scoreboard_equals_each_chapters_claims_table(html):
+    front = (html / "book" / "intro.html").read_text()
+    rows = re.findall(
+        r'<a[^>]+href="([0-9]{2}-[^"#]+)\.html"[^>]*>.*?</a></td>\s*<td[^>]*><strong>(\d+) of (\d+)</strong>',
+        front,
+        flags=re.S,
+    )
+    assert len(rows) == sum(1 for f in _toc_files() if Path(f).name[:2].isdigit()), "one row per chapter"
+    for page, held, checked in rows:
+        chapter = (html / "book" / f"{page}.html").read_text()
+        hit = re.search(r"</b>: (\d+) of (\d+) hold", chapter)
+        assert hit, f"{page}: no claims table found"
+        assert (hit.group(1), hit.group(2)) == (held, checked), f"{page}: front page says {held} of {checked}"
+
+
+def test_no_page_shows_a_path_of_the_build_machine(html):
+    """Issue 17: absolute local paths appeared on 5 pages (store folders, data folders, cache folders)."""
+    machine = {str(ROOT), str(ROOT.parent), os.path.expanduser("~"), "/tmp/"}
+    data = os.environ.get("LRLIB_DATA")
+    if data:
+        machine.add(str(Path(data).resolve()))
+    found = {}
+    for page in _toc_files():
+        text = _visible_text(html / f"{page}.html")
+        hits = sorted({m for m in machine if m in text and m != "/"})
+        if hits:
+            found[page] = hits
+    assert not found, f"pages showing paths of the machine that built them: {found}"
+
+
 def test_math_is_served_offline(html):
     page = (html / "book" / "intro.html").read_text()
     scripts = re.findall(r'<script[^>]+src="([^"]*mathjax[^"]*)"', page, flags=re.I)
