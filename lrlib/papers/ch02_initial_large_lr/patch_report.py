@@ -253,6 +253,17 @@ def add_findings(f: Findings, res) -> None:
             )
         gap = p["clean_final_large"] - p["clean_final_small"]
         f.add("patch_clean_gap", "final clean accuracy, large − small LR", gap, unit="fraction", **common)
+    check = precision_check(res)
+    if not check.empty:
+        common = dict(part="precision-cpu", scale=res.scale("precision-cpu"), source="reconstructed")
+        worst = check.loc[check["z"].idxmax()]
+        accuracy = check[check["quantity"] == PRECISION_COLUMNS["accuracy.clean"]]
+        f.add("precision_max_z", "bf16 against fp32: largest z (test: ≤ 3)", float(worst["z"]), **common)
+        f.add("precision_worst_quantity", "the quantity with the largest z", str(worst["quantity"]), **common)
+        f.add("precision_worst_epoch", "its epoch", int(worst["epoch"]), **common)
+        f.add("precision_worst_fp32", "its fp32 mean (3 seeds)", float(worst["fp32 mean"]), **common)
+        f.add("precision_worst_bf16", "its bf16 mean (2 seeds)", float(worst["bf16 mean"]), **common)
+        f.add("precision_accuracy_max_z", "largest z on clean test accuracy", float(accuracy["z"].max()), **common)
     f1 = figure1_numbers(res)
     if f1:
         common = dict(part=f1["name"], scale=res.scale(f1["name"]))
