@@ -204,9 +204,7 @@ def test_a_block_held_entirely_by_other_processes_is_shown_to_the_stopping_rule(
     assert seen == [(0, 1)] and calls == [] and [u.label for u in result.missing] == ["a"]
 
 
-def test_the_chapter_header_names_where_results_were_computed_and_no_path_of_the_build_machine(
-    tmp_path, monkeypatch
-):
+def test_the_chapter_header_names_where_results_were_computed_and_no_path_of_the_build_machine(tmp_path, monkeypatch):
     """Issue 17: every page showed absolute local paths, and a "device (this session)" row that readers took for
     where the stored results came from."""
     _book_build(monkeypatch)
