@@ -7,6 +7,7 @@ Colours are from seaborn's colour-blind-safe palette, and a condition keeps its 
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 
 import matplotlib as mpl
@@ -64,14 +65,16 @@ def seed_band(
     values = np.atleast_2d(np.asarray(values, dtype=float))
     if values.shape[-1] != len(x):
         raise ValueError(f"values must have shape [n_seeds, {len(x)}], got {values.shape}")
-    mean = np.nanmean(values, axis=0)
-    if band == "minmax":
-        low, high = np.nanmin(values, axis=0), np.nanmax(values, axis=0)
-    elif band == "std":
-        sd = np.nanstd(values, axis=0)
-        low, high = mean - sd, mean + sd
-    else:
+    if band not in ("minmax", "std"):
         raise ValueError(f"band must be 'minmax' or 'std', got {band!r}")
+    with warnings.catch_warnings():  # a column where no seed has a value is a gap in the line, not a problem
+        warnings.simplefilter("ignore", RuntimeWarning)
+        mean = np.nanmean(values, axis=0)
+        if band == "minmax":
+            low, high = np.nanmin(values, axis=0), np.nanmax(values, axis=0)
+        else:
+            sd = np.nanstd(values, axis=0)
+            low, high = mean - sd, mean + sd
     n = values.shape[0]
     shown = f"{label} (mean of {n} seeds)" if n > 1 and count_in_label else label
     (line,) = ax.plot(x, mean, label=shown, color=color, **line_kw)

@@ -237,7 +237,7 @@ def load_mnist(split: str = "train", *, allow_subset: bool = False) -> Dataset:
         "The full MNIST training images were not available; using the first 999.",
     )
     if note:
-        source = f"MNIST training set, first 999 images only (offline subset in {root})"
+        source = "MNIST training set, first 999 images only (the offline subset in LRLIB_DATA)"
     else:
         source = f"MNIST {split} split, all {'60,000' if split == 'train' else '10,000'} images"
     ds = _mnist_dataset(_read_idx_gz(images), _read_idx_gz(labels), source)
