@@ -106,10 +106,23 @@ def _timed(unit: Unit, scale: str) -> Callable[[], dict]:
     return compute
 
 
-def collect(part: Part, scale: str, store: Store, *, compute: bool = True, show_progress: bool = False) -> PartResult:
+#: seconds between looks at the store while waiting for a unit another process is computing
+WAIT_POLL_S = 5.0
+
+
+def collect(
+    part: Part,
+    scale: str,
+    store: Store,
+    *,
+    compute: bool = True,
+    show_progress: bool = False,
+    wait: bool = False,
+) -> PartResult:
     """Walk the part's blocks at ``scale``: read each unit from ``store``, computing (and storing) the missing
     ones when ``compute``; stop where ``part.stop`` says. A unit another process is computing (``part.shared``)
-    is read again once the block is done, so the process that finishes a block last sees all of it."""
+    is read again once the block is done, so the process that finishes a block last sees all of it; with
+    ``wait`` it is waited for (or taken over, if that process dies), so that the part comes back whole."""
     if scale not in profile.PROFILES:
         raise ValueError(f"scale must be one of {profile.PROFILES}, got {scale!r}")
     entries: dict[str, Entry] = {}
@@ -131,6 +144,9 @@ def collect(part: Part, scale: str, store: Store, *, compute: bool = True, show_
         pending = 0
         for unit in elsewhere:
             entry = store.get(unit.config)
+            while entry is None and wait:
+                time.sleep(WAIT_POLL_S)
+                entry = store.cached(unit.config, _timed(unit, scale), shared=True)
             if entry is None:
                 missing.append(unit)
                 pending += 1
@@ -168,11 +184,15 @@ def store_for(scale: str) -> Store:
     return default_store(scale)
 
 
-def load(part: Part, scale: str, *, show_progress: bool | None = None) -> PartResult:
-    """A part at ``scale``: computed where missing, unless the book build reads stored paper results."""
+def load(part: Part, scale: str, *, show_progress: bool | None = None, wait: bool = True) -> PartResult:
+    """A part at ``scale``: computed where missing, unless the book build reads stored paper results. ``wait``:
+    units another process is computing are waited for, so a chapter never draws an incomplete part (the paper
+    command, ``python -m lrlib.papers``, passes False: its processes share a part and each skips the others' units)."""
     read_only = scale == "paper" and profile.results_mode() == "stored"
     show = profile.progress_enabled() if show_progress is None else show_progress
-    return collect(part, scale, store_for(scale), compute=not read_only, show_progress=show and not read_only)
+    return collect(
+        part, scale, store_for(scale), compute=not read_only, show_progress=show and not read_only, wait=wait
+    )
 
 
 @dataclass

@@ -212,3 +212,27 @@ def test_the_chapter_header_names_where_results_were_computed_and_no_path_of_the
     assert "GPU X (the part a; stored)" in header, "the device in the stored results' provenance"
     assert "(computed in this run)" in header, "part b falls back to smoke, computed by this build"
     assert str(tmp_path) not in header and "the folder `LRLIB_STORE` names" in header
+
+
+def test_a_chapter_waits_for_a_unit_another_process_holds_instead_of_drawing_an_incomplete_part(tmp_path, monkeypatch):
+    """Two notebooks on one cache (the seed-robustness runs): the one that found a unit claimed by the other drew
+    the part without it and crashed (chapter 4, KeyError 'arm'). A notebook now waits; the paper command skips."""
+    import threading
+    import time
+
+    monkeypatch.setattr(experiment, "WAIT_POLL_S", 0.05)
+    calls = []
+    part = _rows_part([[5, 6]], calls, shared=True)
+    store = Store(tmp_path)
+    held = part.units("smoke")[1]
+    with store.claim(held.config) as mine:  # this process's own live pid: a claim the walk must respect
+        assert mine
+        assert [u.label for u in experiment.collect(part, "smoke", store).missing] == ["r0c1"], "skipped"
+
+        def finish():  # the holder stores it a little later, while still holding its claim
+            time.sleep(0.3)
+            store.put(held.config, table=pd.DataFrame({"label": ["r0c1"], "value": [6]}))
+
+        threading.Thread(target=finish).start()
+        result = experiment.collect(part, "smoke", store, wait=True)
+    assert result.complete and result.table["value"].tolist() == [5, 6] and calls.count("r0c1") == 0

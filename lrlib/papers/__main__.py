@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"commit {profile.git_commit()}, device {profile.device_name()}", flush=True)
     for name in chosen:
         start = time.perf_counter()
-        result = experiment.load(parts[name], "paper")
+        result = experiment.load(parts[name], "paper", wait=False)
         print(
             f"{name}: {len(result.entries)} entries, {len(result.missing)} missing (another process holds them), "
             f"{time.perf_counter() - start:.0f} s",

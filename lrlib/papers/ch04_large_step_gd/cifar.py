@@ -583,4 +583,4 @@ def gd_finals(table: pd.DataFrame) -> pd.DataFrame:
                 "two_over_lr": 2.0 / float(run["lr"].iloc[-1]),
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["arm", "seed_id", "final_loss", "test_accuracy", "sharpness_end", "two_over_lr"])
