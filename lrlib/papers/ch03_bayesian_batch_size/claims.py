@@ -152,38 +152,39 @@ def learning_rate_claims(c: Claims, sw: dict, scale: str) -> None:
     )
     # three statistics of the B_opt table move with the seeds at smoke scale (LRLIB_SEED=3 and 7 failed plain checks),
     # so each is checked with its seed-bootstrap band: it fails where the resampled seeds exclude the planned range
+    # (the claim names stay the same at every seed: the bands go with the measured values)
     gap, gap_band = full_batch_gap(lr), bopt_band(sw["lr_rows"], "lr", full_batch_gap)
     c.holds(
         f"{tag} full batch is worse than the best B at every ε: min of best − full-batch accuracy "
-        f"(seed-bootstrap 95% band [{gap_band[0]:.3f}, {gap_band[1]:.3f}])",
+        "[seed-bootstrap 95% band]",
         bool(np.isfinite(gap)) and gap_band[1] >= 0.02,
-        round(gap, 4),
+        f"{gap:.4f} [{gap_band[0]:.3f}, {gap_band[1]:.3f}]",
         "band reaches >= 0.02",
         paper="a few % [recalled]",
     )
-    c.between(
-        f"{tag} B_opt ∝ ε: log-log slope over {used} ε (seed-bootstrap 95% band [{band[0]:.2f}, {band[1]:.2f}])",
-        slope,
-        0.7,
-        1.3,
+    c.holds(
+        f"{tag} B_opt ∝ ε: log-log slope over the ε with an interior optimum [seed-bootstrap 95% band]",
+        bool(np.isfinite(slope)) and 0.7 <= slope <= 1.3,
+        f"{slope:.3f} over {used} ε [{band[0]:.2f}, {band[1]:.2f}]",
+        "in [0.7, 1.3]",
         paper="1 [paper]",
     )
     table = sw["lr_rows"]
     ratio, ratio_band = doubling_mean(lr), bopt_band(table, "lr", doubling_mean)
     c.holds(
         f"{tag} doubling ε roughly doubles B_opt: geometric mean of B_opt(2ε)/B_opt(ε) over pairs of interior optima "
-        f"(seed-bootstrap 95% band [{ratio_band[0]:.2f}, {ratio_band[1]:.2f}])",
+        "[seed-bootstrap 95% band]",
         bool(np.isfinite(ratio)) and ratio_band[0] <= 3.0 and ratio_band[1] >= 1.4,
-        [float(r) for r in doubling_ratios(lr)],
+        f"{[round(float(r), 3) for r in doubling_ratios(lr)]} [{ratio_band[0]:.2f}, {ratio_band[1]:.2f}]",
         ">= 2 pairs; band meets [1.4, 3.0]",
         paper="2 [paper]",
     )
     spread, spread_band = g_opt_spread(lr), bopt_band(table, "lr", g_opt_spread)
     c.holds(
         f"{tag} the noise scale at the optimum, g_opt = εN/(B_opt(1 − m)), agrees across ε: max/min "
-        f"(seed-bootstrap 95% band [{spread_band[0]:.2f}, {spread_band[1]:.2f}])",
+        "[seed-bootstrap 95% band]",
         bool(np.isfinite(spread)) and spread_band[0] <= 2.0,
-        round(spread, 4),
+        f"{spread:.4f} [{spread_band[0]:.2f}, {spread_band[1]:.2f}]",
         "band reaches <= 2",
         paper="constant [paper]",
     )

@@ -222,10 +222,11 @@ def add_claims(claims, res) -> None:
     with claims.on_scale(scale):
         value, where = min(worst)
         where = where.replace("\n", " ")
-        claims.at_least(
-            f"S10 digits: lowest final test accuracy over the large-LR and equal-Σγ arms ({where})",
-            value,
-            MIN_TEST_ACCURACY,
+        claims.holds(
+            "S10 digits: lowest final test accuracy over the large-LR and equal-Σγ arms (and its arm)",
+            bool(np.isfinite(value) and value >= MIN_TEST_ACCURACY),
+            f"{value:.4g} ({where})",
+            f">= {MIN_TEST_ACCURACY:g}",
             paper="0.97 for every arm [prototype]; no ordering asserted",
         )
 
