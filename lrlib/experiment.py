@@ -16,6 +16,7 @@ asked after each block. A part without a rule can put every unit in one block.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -144,6 +145,13 @@ def collect(
         pending = 0
         for unit in elsewhere:
             entry = store.get(unit.config)
+            if entry is None and wait:
+                print(
+                    f"{part.title}: waiting for {unit.label}, which another process claimed (a claim unrefreshed for "
+                    "10 minutes is taken over)",
+                    file=sys.stderr,
+                    flush=True,
+                )
             while entry is None and wait:
                 time.sleep(WAIT_POLL_S)
                 entry = store.cached(unit.config, _timed(unit, scale), shared=True)

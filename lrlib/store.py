@@ -74,8 +74,8 @@ def canonical_config(config: Mapping) -> dict:
     if not isinstance(config.get("experiment"), str) or not config["experiment"]:
         raise ValueError("config must name its 'experiment' (a non-empty string)")
     version = config.get("version")
-    if isinstance(version, (bool, np.bool_)) or not isinstance(version, (int, np.integer)):
-        raise ValueError(f"config must carry an integer 'version', got {config.get('version')!r}")
+    if isinstance(version, (bool, np.bool_)) or not isinstance(version, (int, np.integer)) or version < 0:
+        raise ValueError(f"config must carry an integer 'version' >= 0, got {config.get('version')!r}")
     name = config["experiment"]
     if not all(c.isalnum() or c in "-_." for c in name) or name.startswith("."):
         raise ValueError(
@@ -110,7 +110,12 @@ def _checked_arrays(what: str, arrays: Mapping[str, Any]) -> dict[str, np.ndarra
     for name, value in arrays.items():
         if not isinstance(name, str) or not name or name in _SAVEZ_NAMES:
             raise ValueError(f"{what} name {name!r} is not allowed: use a non-empty string other than {_SAVEZ_NAMES}")
-        arr = np.asarray(value)
+        try:
+            arr = np.asarray(value)
+        except ValueError:
+            raise ValueError(
+                f"{what} {name!r} is ragged (rows of different lengths): give a rectangular array"
+            ) from None
         if arr.dtype == object:
             raise TypeError(f"{what} {name!r} is an object array, which would be pickled: give numbers or strings")
         out[name] = arr

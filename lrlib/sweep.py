@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import math
+import sys
 import time
 from collections.abc import Callable, Mapping
 from contextlib import ExitStack
@@ -37,6 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import table_codec
 from .progress import progress as _progress
 from .store import Store, canonical_config, default_store
 
@@ -107,6 +109,20 @@ def _chunk_config(config: Mapping, chunk: pd.DataFrame) -> dict:
 LOCAL_NUMBERS = ("member_numbering", "chunk")
 
 
+def _check_numbers(table: pd.DataFrame, chunk: pd.DataFrame, where: str) -> None:
+    """A chunk's table must number its members 0..n−1 (as ``train`` does), or they cannot be renumbered."""
+    if "member" not in table.columns:
+        return
+    numbers = table["member"].to_numpy()
+    ok = numbers.dtype.kind in "iu" and (len(numbers) == 0 or (numbers.min() >= 0 and numbers.max() < len(chunk)))
+    if not ok:
+        shown = sorted(set(numbers.tolist()))[:5]
+        raise ValueError(
+            f"{where} numbers its members {shown} for a chunk of {len(chunk)}: number the chunk's rows "
+            f"0..{len(chunk) - 1}, as lrlib.train.train does"
+        )
+
+
 def _renumber(table: pd.DataFrame, chunk: pd.DataFrame) -> pd.DataFrame:
     """Map the chunk's member numbers (0..n−1) to the rows of this sweep's ``members`` (the chunk's index)."""
     table = table.copy()
@@ -121,6 +137,7 @@ def _reused(entry, chunk: pd.DataFrame) -> pd.DataFrame:
     same members (same hyperparameters) in this sweep, as when the grid is unchanged; otherwise the numbers would
     join the wrong rows, so this raises."""
     if entry.provenance.get(LOCAL_NUMBERS[0]) == LOCAL_NUMBERS[1] or "member" not in entry.table.columns:
+        _check_numbers(entry.table, chunk, f"the stored chunk {entry.path} (delete it to recompute)")
         return _renumber(entry.table, chunk)
     table = entry.table
     numbers = table["member"].to_numpy(np.int64)
@@ -182,6 +199,7 @@ def sweep(
     if len(members) == 0:
         raise ValueError("members is empty: give at least one member row (e.g. lrlib.train.grid(lr=[0.1]))")
     members = members.reset_index(drop=True)
+    table_codec.write(members)  # member columns go into the stored tables: refuse what could not (e.g. lists) now
     store = store if store is not None else default_store()
     parts = chunks(members, chunk_size)
     tables: dict[int, pd.DataFrame] = {}
@@ -202,6 +220,7 @@ def sweep(
         table = result.table if hasattr(result, "table") else result
         if not isinstance(table, pd.DataFrame):
             raise TypeError(f"run must return a DataFrame (or a Result), got {type(table).__name__}")
+        _check_numbers(table, parts[i], "run's table")  # before it is stored: a bad chunk must not stay behind
         from .profile import provenance
 
         # stored with the chunk's own numbers: the same chunk in another grid (extended, reordered) reuses it
@@ -225,6 +244,7 @@ def sweep(
         start = time.perf_counter()
         finish(i, run(parts[i]), time.perf_counter() - start)
 
+    waited = False
     try:
         while todo:
             todo = [i for i in todo if not stored(i)]
@@ -249,6 +269,15 @@ def sweep(
                     progressed = bool(mine)
             todo = [i for i in todo if i not in tables]
             if todo and not progressed:  # every chunk left is being computed by another process: wait for it
+                if not waited:
+                    print(
+                        f"{config['experiment']}: waiting for {len(todo)} chunk(s) that another process claimed "
+                        f"(claims in {store.root / config['experiment']}; a claim unrefreshed for 10 minutes is "
+                        "taken over)",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+                    waited = True
                 time.sleep(CLAIM_POLL_S)
     finally:
         if bar is not None:

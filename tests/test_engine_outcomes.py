@@ -27,7 +27,7 @@ def _run(members, **kw):
     return train(model, _data(), members, **opts)
 
 
-def test_a_diverging_member_leaves_the_others_of_the_same_call_bit_identical():
+def test_in_float64_a_diverging_member_leaves_the_others_of_the_same_call_bit_identical():
     base = grid(lr=[0.5, 2.0], alpha=[1.0, 8.0], seed=[0, 1], batch_size=4)
     huge = pd.DataFrame([dict(lr=1e30, alpha=1.0, seed=9, batch_size=4)])
     with_huge = pd.concat([base.iloc[:3], huge, base.iloc[3:]], ignore_index=True)

@@ -1,6 +1,7 @@
 """Bad hyperparameters and inputs: one-line ValueErrors naming the parameter, the value and what is allowed."""
 
 import math
+import re
 
 import pytest
 import torch
@@ -171,3 +172,13 @@ def test_nan_in_the_inputs_is_bad_data_not_divergence():
 def test_a_dict_of_scalars_is_one_member(data):
     result = train(Linear(4), data, dict(lr=0.1, seed=0, batch_size=2), loss="hinge", steps=3, progress=False)
     assert result.table.member.unique().tolist() == [0]
+
+
+@pytest.mark.parametrize("alpha, becomes", [(1e39, "inf"), (1e-50, "0.0")])
+def test_hyperparameters_the_training_dtype_cannot_hold_are_refused(data, alpha, becomes):
+    """Reliability probe, rerun (T30): alpha = 1e39 passed the float64 check, became inf in float32, and the member
+    was reported as diverged at step 0."""
+    with pytest.raises(
+        ValueError, match=rf"alpha = {re.escape(repr(alpha))} cannot be represented in torch\.float32.*become {becomes}"
+    ):
+        _train(data, alpha_mlp(4, 1, 8), alpha=alpha)

@@ -329,3 +329,13 @@ def test_a_result_computed_twice_at_once_keeps_the_first_without_an_error(tmp_pa
     assert kept.table["wall_seconds"].tolist() == [1.0]
     with pytest.raises(ValueError, match="different result is already stored"):
         store.put(CFG, table=pd.DataFrame({"acc": [0.5], "wall_seconds": [3.0]}))
+
+
+def test_ragged_arrays_and_negative_versions_are_refused_with_their_names(tmp_path):
+    """Reliability probe, rerun after the fixes (S11, S3b): numpy's 'inhomogeneous shape' error without the array's
+    name; version -3 stored silently."""
+    store = Store(tmp_path)
+    with pytest.raises(ValueError, match="array 'r' is ragged"):
+        store.put(CFG, arrays={"r": [[1], [1, 2]]})
+    with pytest.raises(ValueError, match="integer 'version' >= 0, got -3"):
+        store.put({"experiment": "x", "version": -3}, arrays={"a": [1]})

@@ -217,3 +217,25 @@ def test_sweep_on_a_dask_cluster_equals_inline(tmp_path):
         )
     pd.testing.assert_frame_equal(inline, on_dask)
     assert len(list(Store(tmp_path / "b").entries("sweep-test"))) == 4
+
+
+def test_a_run_that_misnumbers_its_members_is_refused_before_anything_is_stored(tmp_path):
+    """Reliability probe, rerun (W8c): member 7 in a chunk of 2 was stored, then every later sweep crashed with an
+    IndexError until the entry was deleted by hand."""
+    members, store = grid(lr=[0.1, 0.2], seed=[0, 1], batch_size=4), Store(tmp_path)
+    bad = lambda chunk: pd.DataFrame({"member": [7] * len(chunk), "v": 1.0})
+    with pytest.raises(ValueError, match=r"run's table numbers its members \[7\] for a chunk of 2"):
+        sweep(bad, members, config=CONFIG, store=store, chunk_size=2, progress=False)
+    assert not list(store.entries("sweep-test"))
+    good = lambda chunk: pd.DataFrame({"member": range(len(chunk)), "v": 1.0})
+    assert len(sweep(good, members, config=CONFIG, store=store, chunk_size=2, progress=False)) == 4
+
+
+def test_member_columns_the_store_cannot_keep_are_refused_before_training(tmp_path):
+    """Reliability probe, rerun (W4): a list-valued member column was refused only after the first chunk trained."""
+    calls = []
+    members = pd.DataFrame({"lr": [0.1, 0.2], "seed": [0, 1], "batch_size": 4, "tags": [[1], ["a"]]})
+    run = lambda chunk: calls.append(1) or pd.DataFrame({"member": range(len(chunk))})
+    with pytest.raises(TypeError, match="table column 'tags' holds values of types list"):
+        sweep(run, members, config=CONFIG, store=Store(tmp_path), chunk_size=1, progress=False)
+    assert calls == []

@@ -402,3 +402,12 @@ def test_a_run_killed_with_sigkill_resumes_to_the_uninterrupted_result(tmp_path)
     pd.testing.assert_frame_equal(resumed.drop(columns=TIMES), whole.drop(columns=TIMES))
     for key, value in final_state(tmp_path / "whole").items():
         assert torch.equal(final_state(folder)[key], value), key
+
+
+def test_a_damaged_checkpoint_is_a_clear_error_not_a_raw_unpickling_one(tmp_path):
+    """Reliability probe, rerun: a junk checkpoint.pt gave a raw struct.error."""
+    from lrlib.vision import checkpoint
+
+    (tmp_path / checkpoint.CHECKPOINT_NAME).write_bytes(b"\x00junk" * 10)
+    with pytest.raises(ValueError, match="is damaged or not a checkpoint .*delete it to start the run over"):
+        checkpoint.load(tmp_path)

@@ -134,6 +134,8 @@ def fetch(spec: FileSpec, root: Path | None = None) -> Path:
     root = root or data_root()
     path = root / spec.path
     if path.is_file():
+        if os.access(path.parent, os.W_OK):
+            _sweep_stale_downloads(path)  # left by a download killed before an earlier one succeeded
         return verify(path, spec)
     if not spec.urls:
         raise DataError(

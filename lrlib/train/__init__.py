@@ -94,8 +94,9 @@ that step, and its rows report the non-finite state (errors count as errors).
 What reproduces, exactly (each statement is a test of that name in ``tests/``):
 
 - **The same call twice gives the same numbers, bit for bit,** on one machine with the same thread count.
-- **A diverging member leaves the others of the same call bit-identical** to a call without it: it stops
-  updating, and its rows are never mixed into the others' arithmetic.
+- **In float64, a diverging member leaves the others of the same call bit-identical** to a call without it: it
+  stops updating, and its rows are never mixed into the others' arithmetic. In float32 adding any member, diverging
+  or not, can change how the batched products are blocked, so the others agree to rounding (about 1e-6), as below.
 - **Packing changes results only by summation order.** A member trained alone, or in a differently composed
   batched program (a sweep whose chunks change when its grid grows), matches itself to rounding: about 1e-12
   relative in float64 and up to about 1e-5 in float32 after a few hundred steps, not bit for bit.

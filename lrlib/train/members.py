@@ -176,6 +176,23 @@ def normalize(members: Any, *, loss: str | None, steps: int | None, data_sizes: 
     return table
 
 
+def check_representable(table: pd.DataFrame, dtype: torch.dtype) -> None:
+    """Every real-valued hyperparameter must survive the cast to the training dtype (1e39 becomes inf in float32
+    and the member "diverges" at step 0; 1e-50 becomes 0): a one-line error naming it instead."""
+    for name, (_, kind) in COLUMNS.items():
+        if kind in ("seed", "step"):
+            continue
+        values = table[name].to_numpy(np.float64)
+        cast = torch.tensor(values, dtype=dtype).double().numpy()
+        bad = np.flatnonzero(~np.isfinite(cast) | ((cast == 0) & (values != 0)))
+        if len(bad):
+            k = int(bad[0])
+            raise ValueError(
+                f"{name} = {float(values[k])!r} cannot be represented in {dtype} (member {k}): it would become "
+                f"{float(cast[k])!r}"
+            )
+
+
 def hyper_tensors(table: pd.DataFrame, dtype: torch.dtype, device) -> dict[str, torch.Tensor]:
     """The group's hyperparameters as ``[K]`` tensors on the device (never-events as +inf)."""
     out = {}

@@ -18,7 +18,7 @@ from ..progress import progress as _progress
 from .data import Data
 from .group import Group
 from .measure import Checkpoint
-from .members import GROUP_BY, normalize, reserved
+from .members import GROUP_BY, check_representable, normalize, reserved
 
 __all__ = ["train", "Result", "Checkpoint"]
 
@@ -142,6 +142,7 @@ def train(
         if not callable(fn):
             raise TypeError(f"measure[{name!r}] must be callable as fn(params, ctx), got {type(fn).__name__}")
     table = normalize(members, loss=loss, steps=steps, data_sizes={k: d.n for k, d in datasets.items()})
+    check_representable(table, dtype)
     clashes = [n for n in measure if reserved(n) or n in table.columns]
     if clashes:
         raise ValueError(

@@ -50,7 +50,14 @@ def load(folder: str | os.PathLike, config: dict | None = None) -> dict[str, Any
     path = Path(folder) / CHECKPOINT_NAME
     if not path.exists():
         return None
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # truncated or foreign bytes: torch raises whatever its unpickler hit
+        raise ValueError(
+            f"checkpoint {path} is damaged or not a checkpoint ({type(e).__name__}); delete it to start the run over"
+        ) from None
+    if not isinstance(state, dict):
+        raise ValueError(f"checkpoint {path} is not a checkpoint of lrlib.vision; delete it to start the run over")
     if config is not None and _canonical(state.get("config")) != _canonical(config):
         raise ValueError(f"checkpoint {path} belongs to another run configuration; use another checkpoint_dir")
     return state
