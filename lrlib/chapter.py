@@ -13,6 +13,7 @@ says so at its top: it never passes smoke numbers off as paper-scale ones.
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -145,6 +146,7 @@ def start(chapter) -> ChapterRun:
                 stored_on[p.name] = sorted({str(e.provenance.get("device", "unknown")) for e in found})
     profile.configure_threads()
     plots.use_book_style()
+    warnings.formatwarning = _one_line_warning
     return ChapterRun(
         title=title,
         scale=scale,
@@ -156,6 +158,11 @@ def start(chapter) -> ChapterRun:
         part_titles=titles,
         stored_on=stored_on,
     )
+
+
+def _one_line_warning(message, category, filename, lineno, line=None) -> str:
+    """A warning in a chapter as the reader needs it: what happened, not the library file that noticed it."""
+    return f"{category.__name__}: {message}\n"
 
 
 def _where(root) -> str:

@@ -236,3 +236,13 @@ def test_a_chapter_waits_for_a_unit_another_process_holds_instead_of_drawing_an_
         threading.Thread(target=finish).start()
         result = experiment.collect(part, "smoke", store, wait=True)
     assert result.complete and result.table["value"].tolist() == [5, 6] and calls.count("r0c1") == 0
+
+
+def test_a_chapter_shows_a_warning_as_one_line_without_the_library_path(tmp_path, monkeypatch):
+    import warnings
+
+    _book_build(monkeypatch)
+    monkeypatch.setattr(warnings, "formatwarning", warnings.formatwarning)  # restored after the test
+    chapter.start(_chapter(tmp_path, monkeypatch, {"a": [0, 1], "b": [0, 1]}))
+    text = warnings.formatwarning("using the subset", UserWarning, "/somewhere/lrlib/vision/data.py", 98)
+    assert text == "UserWarning: using the subset\n"

@@ -305,7 +305,7 @@ def load_cifar10(split: str = "train", *, allow_subset: bool = False) -> Dataset
     )
     if notes:
         n = "5,000 (500" if split == "train" else "1,000 (100"
-        source = f"CIFAR-10 {split} split, class-balanced subset of {n} per class; offline copy in {root})"
+        source = f"CIFAR-10 {split} split, class-balanced subset of {n} per class; the offline copy in LRLIB_DATA)"
     else:
         source = f"CIFAR-10 {split} split, all {'50,000' if split == 'train' else '10,000'} images{build}"
     parts = [_read_cifar_batch(p) for p in paths]
