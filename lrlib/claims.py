@@ -28,6 +28,8 @@ SCALES = ("smoke", "paper")
 
 #: the claims table's column with how often the smoke claim held across seed offsets (``python -m lrlib.seeds``)
 ROBUSTNESS = "smoke claim holds at seed offsets"
+#: pass and FAIL styled alike, told apart by colour and word (a colour-blind-safe blue and red)
+RESULT_COLOURS = {"pass": "#2166ac", "FAIL": "#b2182b"}
 #: the row of the seed-robustness runs that says whether the notebook ran to the end
 RAN = "(the notebook ran to the end)"
 
@@ -158,14 +160,19 @@ class Claims:
             rates = pass_rates()
         except (OSError, ValueError, KeyError):
             return {}
-        rates = rates[rates.title == self.title]
+        # the chapter whose stored claims share the most names with this table (a title may name the scale)
+        names = {c.name for c in self.items}
+        shared = rates[rates.claim.isin(names)].groupby("chapter").size()
+        if shared.empty:
+            return {}
+        rates = rates[rates.chapter == shared.idxmax()]
         return {r.claim: f"{r.held} of {r.offsets}" for r in rates.itertuples()}
 
     def _repr_html_(self) -> str:
         styled = (
             self.table()
             .style.hide(axis="index")
-            .map(lambda v: "color: #b2182b; font-weight: bold" if v == "FAIL" else "", subset=["result"])
+            .map(lambda v: f"color: {RESULT_COLOURS[v]}; font-weight: bold", subset=["result"])
         )
         return f"<p><b>{self.title}</b>: {self._count()}</p>" + styled.to_html()
 

@@ -45,4 +45,9 @@ def test_the_claims_table_shows_the_rate_beside_each_smoke_claim(monkeypatch):
     claims.at_least("b", 1, 0)
     assert claims.table()[ROBUSTNESS].tolist() == ["19 of 20", ""]
     assert "ran to the end at 20 of 20 seed offsets" in claims._repr_html_()
-    assert ROBUSTNESS not in Claims("Another chapter").table().columns
+    other = Claims("Another chapter")
+    other.at_least("c", 1, 0)
+    assert ROBUSTNESS not in other.table().columns
+    renamed = Claims("Toy chapter (paper scale)")  # a title that names the scale still finds its chapter's rates
+    renamed.at_least("a", 1, 0)
+    assert renamed.table()[ROBUSTNESS].tolist() == ["19 of 20"]
