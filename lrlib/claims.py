@@ -188,6 +188,11 @@ class Claims:
     def __str__(self) -> str:
         return f"{self.title}\n" + self.table().to_string(index=False)
 
+    def summary(self) -> Summary:
+        """The box a chapter opens with: how many claims hold on the numbers the page shows, and which paper-scale
+        claims did not, generated from this table so that the two cannot disagree."""
+        return Summary(self)
+
     def check(self) -> Outcome:
         """Raise ClaimFailed, with the full table in the message, if a smoke claim failed.
 
@@ -200,6 +205,27 @@ class Claims:
             names = "; ".join(c.name for c in regressions)
             raise ClaimFailed(f"{len(regressions)} claim(s) failed: {names}\n{self}")
         return Outcome(self.title, len(self.items), self.not_reproduced)
+
+
+@dataclass
+class Summary:
+    """:meth:`Claims.summary`, shown as a MyST admonition."""
+
+    claims: Claims
+
+    def _repr_markdown_(self) -> str:
+        c = self.claims
+        scales = sorted({item.scale or "smoke" for item in c.items})
+        held = len(c.items) - len(c.failed)
+        lines = [
+            f"**{held} of {len(c.items)} claims hold** on the numbers this page shows "
+            f"({' and '.join(scales)} scale; the claims table at the end has each one).",
+        ]
+        if c.not_reproduced:
+            lines += ["", f"Not reproduced at paper scale ({len(c.not_reproduced)}), discussed where they are drawn:"]
+            lines += [f"- {item.name}: measured {_fmt(item.measured)}, test {item.test}" for item in c.not_reproduced]
+        body = "\n".join(lines)
+        return f"```{{admonition}} What this chapter finds\n:class: tip\n{body}\n```"
 
 
 @dataclass
