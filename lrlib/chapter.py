@@ -144,6 +144,13 @@ def start(chapter) -> ChapterRun:
             if part_scales[p.name] == "paper":
                 found = experiment.stored(p).entries.values()
                 stored_on[p.name] = sorted({str(e.provenance.get("device", "unknown")) for e in found})
+        damaged = _damaged(parts)
+        if damaged:
+            notice += (
+                f"{' ' if notice else ''}**{len(damaged)} stored result(s) are damaged** (their files do not match "
+                f"their manifests) and are treated as missing: {', '.join(damaged[:5])}. Restore them from the "
+                "repository (`git checkout -- book/_results`)."
+            )
     profile.configure_threads()
     plots.use_book_style()
     warnings.formatwarning = _one_line_warning
@@ -158,6 +165,22 @@ def start(chapter) -> ChapterRun:
         part_titles=titles,
         stored_on=stored_on,
     )
+
+
+def _damaged(parts) -> list[str]:
+    """Labels of the parts' paper-scale units whose entry folder exists but is not intact (half-copied, edited)."""
+    from . import experiment
+    from .data import DataError
+
+    store = default_store("paper")
+    out = []
+    for p in parts:
+        try:
+            missing = experiment.stored(p).missing
+        except DataError:  # no data here to build the configurations: nothing to report
+            continue
+        out += [f"{p.title}: {u.label}" for u in missing if store.path_for(u.config).exists()]
+    return out
 
 
 def _one_line_warning(message, category, filename, lineno, line=None) -> str:

@@ -246,3 +246,13 @@ def test_a_chapter_shows_a_warning_as_one_line_without_the_library_path(tmp_path
     chapter.start(_chapter(tmp_path, monkeypatch, {"a": [0, 1], "b": [0, 1]}))
     text = warnings.formatwarning("using the subset", UserWarning, "/somewhere/lrlib/vision/data.py", 98)
     assert text == "UserWarning: using the subset\n"
+
+
+def test_a_damaged_stored_entry_is_named_as_damaged_not_as_missing(tmp_path, monkeypatch):
+    """Reliability probe, rerun (D25): a damaged entry was reported as "not stored with the book yet"."""
+    _book_build(monkeypatch)
+    ch = _chapter(tmp_path, monkeypatch, {"a": [0, 1], "b": [0, 1]})
+    entry = Store(tmp_path).path_for(ch.PARTS[1].units("paper")[1].config)
+    (entry / "table.npz").write_bytes(b"junk")
+    run = chapter.start(ch)
+    assert "**1 stored result(s) are damaged**" in run.notice and "the part b: b1" in run.notice
