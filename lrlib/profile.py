@@ -22,6 +22,7 @@ import os
 import platform
 import re
 import subprocess
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
@@ -128,6 +129,21 @@ def apply_thread_setting() -> None:
     n = threads_setting()
     if n is not None and torch.get_num_threads() != n:
         torch.set_num_threads(n)
+
+
+@contextmanager
+def environment(**values: str):
+    """Set environment variables (``LRLIB_PROFILE="paper"``, ...) for the block and restore them after it."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def folder_setting(var: str) -> Path | None:

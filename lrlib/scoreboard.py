@@ -7,36 +7,20 @@ The front page draws it by evaluating every chapter exactly as the chapter's own
 
 from __future__ import annotations
 
-import os
-from contextlib import contextmanager
-
 import pandas as pd
 
 from . import chapter as _chapter
+from . import profile
 
 #: the settings of the book build, under which the front page evaluates the chapters whatever the reader's scale
 BOOK_BUILD = {"LRLIB_PROFILE": "paper", "LRLIB_RESULTS": "stored"}
-
-
-@contextmanager
-def _book_build():
-    saved = {k: os.environ.get(k) for k in BOOK_BUILD}
-    os.environ.update(BOOK_BUILD)
-    try:
-        yield
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def chapter_scores(chapters: dict) -> pd.DataFrame:
     """One row per chapter package (``{key: package}``, e.g. :func:`lrlib.papers.chapters`): its title, how many
     claims hold of how many, how many paper-scale claims did not hold, and which parts show which scale."""
     rows = []
-    with _book_build():
+    with profile.environment(**BOOK_BUILD):
         for key, pkg in chapters.items():
             run = _chapter.start(pkg)
             claims = pkg.check_claims(pkg.load(run))

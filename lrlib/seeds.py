@@ -22,7 +22,6 @@ import concurrent.futures as cf
 import hashlib
 import json
 import multiprocessing
-import os
 import shutil
 import tempfile
 import time
@@ -84,26 +83,19 @@ def run_notebook(notebook: Path, offset: int, cache: Path, timeout: int = 1800) 
             "LRLIB_SEEDS_OUT": str(out),
             "MPLBACKEND": "Agg",
         }
-        saved = {k: os.environ.get(k) for k in env}
-        os.environ.update(env)  # the kernel inherits this process's environment
         errors = []
         try:
-            client = NotebookClient(
-                nb,
-                timeout=timeout,
-                kernel_name="python3",
-                allow_errors=True,
-                resources={"metadata": {"path": str(notebook.parent)}},
-            )
-            client.execute()
+            with profile.environment(**env):  # the kernel inherits this process's environment
+                client = NotebookClient(
+                    nb,
+                    timeout=timeout,
+                    kernel_name="python3",
+                    allow_errors=True,
+                    resources={"metadata": {"path": str(notebook.parent)}},
+                )
+                client.execute()
         except CellExecutionError as e:
             errors.append(str(e).splitlines()[-1])
-        finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
         for cell in nb.cells:
             for output in cell.get("outputs", []):
                 if output.get("output_type") == "error" and output.get("ename") != "ClaimFailed":
