@@ -64,8 +64,8 @@ PY ?= $(BIN)/python
 paper:
 	$(PY) -m lrlib.papers
 
-## make seeds: every chapter's notebook at smoke scale at SEEDS seed offsets, JOBS at a time; stores how often each
-## smoke claim held (book/_results/seed-robustness), shown beside the claim in each chapter's claims table
+## make seeds: every chapter's notebook at smoke scale at SEEDS seed offsets (0, 1000, ...), JOBS at a time; stores how
+## often each smoke claim held (book/_results/seed-robustness), shown beside the claim in each claims table
 SEEDS ?= 20
 JOBS ?= 2
 seeds: $(VENV)/.installed-book+test

@@ -2,12 +2,18 @@
 
 A smoke claim is a regression test, so it must hold for whatever seed offset a reader picks, not only at the one
 the test suite uses. ``python -m lrlib.seeds`` (``make seeds``) executes each chapter's notebook at smoke scale at
-offsets 0..N−1, in parallel processes, and stores one results-store entry per chapter and offset: whether the
+N offsets (0, S, 2S, … for a stride S), in parallel processes, and stores one results-store entry per chapter and
+offset: whether the
 notebook ran to the end and, per smoke claim, whether it held and what was measured. :func:`pass_rates` reads them
 back; a chapter's claims table shows the rate beside each claim (``Claims.table``).
 
-    python -m lrlib.seeds                     # every chapter, offsets 0..19, two processes
-    python -m lrlib.seeds ch3 ch5 --offsets 20 --jobs 2
+    python -m lrlib.seeds                     # every chapter, 20 offsets 0, 1000, ..., 19000, two processes
+    python -m lrlib.seeds ch3 ch5 --offsets 20 --stride 1000 --jobs 2
+
+A chapter draws its seeds as base + offset for bases 0, 1, 2, ...: neighbouring offsets (0, 1, 2) share all but one
+seed, so their runs are not independent draws (a claim on the largest of 8 runs fails at every offset whose window
+holds one unlucky seed). The default stride, larger than any chapter's number of seeds, makes no two offsets share
+a seed.
     python -m lrlib.seeds ch3 --fresh         # forget ch3's stored rows first (after its claims changed)
 
 Entries are stored under ``book/_results/seed-robustness`` (``LRLIB_STORE`` overrides), keyed by chapter and
@@ -34,6 +40,8 @@ from .claims import RAN
 from .store import Store
 
 EXPERIMENT = "seed-robustness"
+#: between two seed offsets: more than any chapter's number of seeds, so that no two offsets share a seed
+STRIDE = 1000
 VERSION = 1
 #: written by the cell appended to each notebook: the claims table as JSON
 _DUMP = """
@@ -152,15 +160,18 @@ def main(argv: list[str] | None = None) -> None:
     books = notebooks()
     parser = argparse.ArgumentParser(prog="python -m lrlib.seeds", description=__doc__.splitlines()[0])
     parser.add_argument("chapters", nargs="*", metavar="CHAPTER", help=f"{', '.join(books)} (default: all)")
-    parser.add_argument("--offsets", type=int, default=20, help="seed offsets 0..N-1 (default 20)")
+    parser.add_argument("--offsets", type=int, default=20, help="how many seed offsets (default 20)")
+    parser.add_argument("--stride", type=int, default=STRIDE, help=f"between offsets (default {STRIDE})")
     parser.add_argument("--jobs", type=int, default=2, help="notebooks run at once (default 2)")
     parser.add_argument("--fresh", action="store_true", help="forget the named chapters' stored rows first")
     parser.add_argument("--cache", default=None, help="smoke-results cache shared by the runs (default: a new one)")
     args = parser.parse_args(argv)
     profile.validate_environment()
     unknown = [c for c in args.chapters if c not in books]
-    if unknown or args.offsets < 1 or args.jobs < 1:
-        raise SystemExit(f"chapters must be among {', '.join(books)} (got {unknown}), --offsets and --jobs >= 1")
+    if unknown or args.offsets < 1 or args.jobs < 1 or args.stride < 1:
+        raise SystemExit(
+            f"chapters must be among {', '.join(books)} (got {unknown}); --offsets, --stride and --jobs >= 1"
+        )
     keys = args.chapters or list(books)
     root = _default_root()
     store = Store(root)
@@ -168,7 +179,8 @@ def main(argv: list[str] | None = None) -> None:
         for entry in list(store.entries(EXPERIMENT)):
             if entry.config["chapter"] in keys:
                 shutil.rmtree(entry.path)
-    todo = [(k, o) for o in range(args.offsets) for k in keys if not store.has(config(k, o))]
+    offsets = [i * args.stride for i in range(args.offsets)]
+    todo = [(k, o) for o in offsets for k in keys if not store.has(config(k, o))]
     print(f"commit {profile.git_commit()}: {len(todo)} notebook runs to do ({args.jobs} at a time)", flush=True)
     cache = args.cache or tempfile.mkdtemp(prefix="lrlib-seeds-")
     context = multiprocessing.get_context("spawn")
