@@ -172,7 +172,7 @@ def validate_environment() -> None:
     offline()
     threads_setting()
     device()
-    git_commit()
+    commit_setting()  # (not git_commit(): train() calls this, and must not start git every time)
 
 
 def seed(base: int) -> int:
@@ -209,12 +209,16 @@ def git_commit() -> str:
             return commit + ("+dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         pass
+    raw = commit_setting()
+    return raw[:12] + "+copy" if raw else "unknown"
+
+
+def commit_setting() -> str:
+    """``LRLIB_COMMIT`` (lower case), or "" when it is not set."""
     raw = os.environ.get("LRLIB_COMMIT", "").strip()
-    if not raw:
-        return "unknown"
-    if not (7 <= len(raw) <= 40 and all(c in "0123456789abcdef" for c in raw.lower())):
+    if raw and not (7 <= len(raw) <= 40 and all(c in "0123456789abcdef" for c in raw.lower())):
         raise SettingError(f"LRLIB_COMMIT={raw!r} is not allowed; use a git commit hash (7 to 40 hex digits)")
-    return raw.lower()[:12] + "+copy"
+    return raw.lower()
 
 
 def tf32_matmuls() -> bool:
