@@ -17,6 +17,7 @@ Example
 from __future__ import annotations
 
 import math
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +47,21 @@ class Claim:
     passed: bool
     paper: str = ""
     scale: str | None = None  # the scale of the numbers it was checked on; None: a regression test
+
+
+#: where a paper value comes from, written as a tag in its text ("0.97 [recalled]"): read in the paper, in the
+#: official code, recalled (not checked against the paper), our reconstruction, a textbook fact, or our prototype
+SOURCES = ("paper", "code", "recalled", "reconstructed", "textbook", "prototype")
+_SOURCE_TAG = re.compile(r"\s*\[(" + "|".join(SOURCES) + r")\]")
+
+
+def paper_source(paper: str) -> tuple[str, str]:
+    """The paper value without its source tag, and the source: ``"1 [paper]; we test 1 ± 0.25"`` gives
+    ``("1; we test 1 ± 0.25", "paper")``; a value without a tag gives "not stated", no value gives ""."""
+    hit = _SOURCE_TAG.search(paper)
+    if hit is None:
+        return paper, "not stated" if paper.strip() else ""
+    return (paper[: hit.start()] + paper[hit.end() :]).strip(), hit.group(1)
 
 
 def _fmt(value: Any) -> str:
@@ -137,13 +153,15 @@ class Claims:
         return [c for c in self.failed if c.scale == "paper"]
 
     def table(self) -> pd.DataFrame:
+        papers = [paper_source(c.paper) for c in self.items]
         table = pd.DataFrame(
             {
                 "claim": [c.name for c in self.items],
                 "scale": [c.scale or "smoke" for c in self.items],
                 "measured": [_fmt(c.measured) for c in self.items],
                 "test": [c.test for c in self.items],
-                "paper": [c.paper for c in self.items],
+                "paper": [value for value, _ in papers],
+                "source of the paper value": [source for _, source in papers],
                 "result": ["pass" if c.passed else "FAIL" for c in self.items],
             }
         )

@@ -92,3 +92,14 @@ def test_meets_asks_whether_the_estimates_interval_reaches_the_band():
     claims.meets("no error bar", 0.2, float("nan"), 0.15, 0.4)
     assert [c.passed for c in claims.items] == [True, False, False]
     assert claims.items[0].measured == "0.149 ± 0.01"
+
+
+def test_the_paper_value_and_its_source_are_separate_columns():
+    """Issue 17, item 4: the source of a paper value was a tag inside its text, and untagged values looked read."""
+    claims = Claims("T", scale="paper")
+    claims.at_least("a", 1.0, 0.5, paper="1 [paper]; we test 1 ± 0.25")
+    claims.at_least("b", 1.0, 0.5, paper="Θ(1)")
+    claims.at_least("c", 1.0, 0.5)
+    table = claims.table()
+    assert table["paper"].tolist() == ["1; we test 1 ± 0.25", "Θ(1)", ""]
+    assert table["source of the paper value"].tolist() == ["paper", "not stated", ""]
