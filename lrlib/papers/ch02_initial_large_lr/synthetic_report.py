@@ -126,28 +126,12 @@ def figure_pinned(res):
     return fig
 
 
-def figure_mechanism(res):
-    """Why: training loss per example type (left) and the first layer's alignment with w* (right) against step."""
-    table, s = res.table("synthetic"), _scale(res, "synthetic")
-    fig, axes = plots.plt.subplots(1, 3, figsize=(7.8, 3.0), sharex=True)
-    for ax, kind in zip(axes[:2], ("P", "both")):
-        for arm in [a for a in ARMS if a in set(table["arm"])]:
-            wide = table[table["arm"] == arm].pivot(index="seed_index", columns="step", values=f"train_loss_{kind}")
-            plots.seed_band(
-                ax,
-                wide.columns,
-                wide.to_numpy(),
-                label=LEGEND[arm],
-                color=ARM_COLORS[arm],
-                points=False,
-                count_in_label=False,
-            )
-        ax.set_yscale("log")
-        ax.set_title(f"training loss, {TYPE_LABELS[kind]}", fontsize="small")
+def _arm_bands(ax, table, column: str) -> None:
+    """One seed band per arm of ``column`` against step."""
     for arm in [a for a in ARMS if a in set(table["arm"])]:
-        wide = table[table["arm"] == arm].pivot(index="seed_index", columns="step", values="p_alignment")
+        wide = table[table["arm"] == arm].pivot(index="seed_index", columns="step", values=column)
         plots.seed_band(
-            axes[2],
+            ax,
             wide.columns,
             wide.to_numpy(),
             label=LEGEND[arm],
@@ -155,6 +139,17 @@ def figure_mechanism(res):
             points=False,
             count_in_label=False,
         )
+
+
+def figure_mechanism(res):
+    """Why: training loss per example type (left) and the first layer's alignment with w* (right) against step."""
+    table, s = res.table("synthetic"), _scale(res, "synthetic")
+    fig, axes = plots.plt.subplots(1, 3, figsize=(7.8, 3.0), sharex=True)
+    for ax, kind in zip(axes[:2], ("P", "both")):
+        _arm_bands(ax, table, f"train_loss_{kind}")
+        ax.set_yscale("log")
+        ax.set_title(f"training loss, {TYPE_LABELS[kind]}", fontsize="small")
+    _arm_bands(axes[2], table, "p_alignment")
     axes[2].set_title("cos(Σᵢ aᵢwᵢ, w*)", fontsize="small")
     for ax in axes:
         ax.axvline(s.anneal_step, color=plots.COLORS["theory"], linestyle=":")
