@@ -20,7 +20,7 @@ patch-only inputs (chance: the share of their most common label), and the runnin
 
 Three settings, each named for what it is, one store entry per run: ``smoke`` (a small CNN on the offline
 5,000/1,000 subset, a few epochs with the anneal in the middle), ``cpu`` (WRN-16-1, the narrowest member of the
-paper's family, on the full CIFAR-10 with the paper's schedules, bf16: what a CPU affords) and ``gpu`` (WRN-16-10,
+paper's family, on the full CIFAR-10 with the paper's schedules, fp32: what a CPU affords) and ``gpu`` (WRN-16-10,
 the paper's network: for a CUDA GPU). Parts ``patch``/``figure1`` have smoke and gpu as their scales, parts
 ``patch-cpu``/``figure1-cpu`` smoke and cpu.
 """
@@ -143,13 +143,13 @@ GPU = CifarSetting(
     fig1_seeds=1,
 )
 
-# the CPU-feasible setting changes only the width, the precision and the seeds (a test checks it)
+# the CPU-feasible setting changes only the width and the seeds (a test checks it). It runs in fp32: bf16 was
+# planned (2.4x faster here) but failed its check against fp32 (part precision-cpu), so no result uses it.
 CPU = replace(
     GPU,
     setting="cpu",
-    description="WRN-16-1 (the paper's family at width 1; bf16) on the full CIFAR-10, the paper's schedules",
+    description="WRN-16-1 (the paper's family at width 1) on the full CIFAR-10, the paper's schedules",
     width=1,
-    precision="bf16",
     seeds=2,
 )
 
