@@ -2,6 +2,7 @@
 
     python -m lrlib.bench                 # the three workloads on the default device, fp32
     python -m lrlib.bench --json out.json # also write every figure
+    python -m lrlib.bench --store         # measure what the engine page shows, store it in book/_results
     python -m lrlib.bench --tf32 --bf16   # opt-in precisions (reported as extra rows)
     python -m lrlib.bench --cnn [--bf16] [--nets small_cnn wrn-16-1 ...]   # the CNN trainer (lrlib.vision.bench)
 
@@ -32,6 +33,7 @@ import time
 from collections.abc import Callable
 
 import numpy as np
+import pandas as pd
 import torch
 from torch import nn
 
@@ -354,6 +356,40 @@ def run(workloads: list[str], *, dev: torch.device, seconds: float, precisions: 
     return results
 
 
+#: what the engine page shows, measured once on a quiet machine and stored with its provenance (``--store``), so
+#: that the published ratio does not change with whatever ran beside a book build
+PAGE = {"experiment": "engine-bench", "version": 1, "workloads": ["two_layer", "ch5"], "precisions": ["fp32"]}
+PAGE_SECONDS = 4.0
+
+
+def _page_config(dev: torch.device) -> dict:
+    return PAGE | {"device_type": dev.type, "threads": torch.get_num_threads()}
+
+
+def store_page_measurement(dev: torch.device, store=None):
+    """Measure the engine page's workloads on ``dev`` and store them (``book/_results/engine-bench``): one entry
+    per device type and thread count, its provenance holding the machine's load before and after."""
+    from .store import Store, default_root
+
+    store = store or Store(default_root("paper"))
+    config = _page_config(dev)
+    store.check_writable(config)
+    start = time.perf_counter()
+    measured = run(PAGE["workloads"], dev=dev, seconds=PAGE_SECONDS, precisions=PAGE["precisions"])
+    prov = _profile.provenance(time.perf_counter() - start, dev, scale="paper")
+    prov |= {k: measured[k] for k in ("threads", "cpu_count", "load_average_before", "load_average_after")}
+    return store.put(config, table=pd.DataFrame(measured["rows"]), provenance=prov)
+
+
+def page_measurements(store=None) -> list:
+    """The stored measurements of the engine page, newest first (:func:`store_page_measurement`)."""
+    from .store import Store, default_root
+
+    store = store or Store(default_root("paper"), read_only=True)
+    found = [e for e in store.entries(PAGE["experiment"]) if e.config.get("version") == PAGE["version"]]
+    return sorted(found, key=lambda e: str(e.provenance.get("date")), reverse=True)
+
+
 def _print(results: dict) -> None:
     threads = f"{results['threads']} thread{'s' if results['threads'] != 1 else ''}"
     print(
@@ -395,9 +431,24 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--cnn", action="store_true", help="the CNN trainer (lrlib.vision) instead of the engine")
     parser.add_argument("--nets", nargs="+", default=None, help="with --cnn: networks (default: a cheap set)")
+    parser.add_argument(
+        "--store",
+        action="store_true",
+        help="measure what the engine page shows and store it in book/_results (run it on a quiet machine)",
+    )
     args = parser.parse_args(argv)
     if args.cnn:
         return _main_cnn(args)
+    if args.store:
+        dev = torch.device(args.device) if args.device else _profile.device()
+        if args.threads:
+            torch.set_num_threads(args.threads)
+        else:
+            _profile.configure_threads()
+        entry = store_page_measurement(dev)
+        print(entry.table[["workload", "method", "model_steps_per_s", "ratio_to_loop"]].to_string(index=False))
+        print(f"stored {entry.path}")
+        return 0
     workloads = [w.strip() for w in args.workloads.split(",") if w.strip()]
     for w in workloads:
         if w not in WORKLOADS:

@@ -28,14 +28,24 @@ COLORS = {
 OVER_COLOR = "#bdbdbd"
 
 
+#: the book's text column, in inches of a figure shown at its natural size (96 CSS px an inch: about 750 px of the
+#: column's 784). A wider figure is shrunk to fit, and its text with it.
+COLUMN_IN = 7.8
+#: the smallest text a figure may show at its displayed size, in CSS px (body text is 16 px); tests/test_book.py
+#: measures every figure of the rendered book against it
+MIN_TEXT_PX = 8.0
+
+
 def use_book_style() -> None:
-    """Set the book's matplotlib/seaborn style (call once per notebook; idempotent)."""
+    """Set the book's matplotlib/seaborn style (call once per notebook; idempotent). In a notebook, figures are
+    shown as SVG with their text kept as text: sharp at any zoom, searchable, and measurable by the book's tests."""
     sns.set_theme(context="notebook", style="whitegrid", palette=PALETTE)
     mpl.rcParams.update(
         {
             "figure.figsize": (6.4, 4.0),
             "figure.dpi": 110,
-            "savefig.dpi": 150,
+            "savefig.dpi": 200,
+            "svg.fonttype": "none",
             "axes.titlesize": "medium",
             "axes.titleweight": "bold",
             "legend.frameon": False,
@@ -43,6 +53,18 @@ def use_book_style() -> None:
             "figure.constrained_layout.use": True,
         }
     )
+    _show_as_svg()
+
+
+def _show_as_svg() -> None:
+    try:
+        from IPython import get_ipython
+    except ImportError:  # plain Python: nothing is displayed inline
+        return
+    if get_ipython() is not None:
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+        set_matplotlib_formats("svg")
 
 
 def seed_band(
@@ -172,14 +194,50 @@ def log2_ticks(ax, x: Sequence[float], y: Sequence[float], max_ticks: int = 8) -
     )
 
 
+class _Caption(mpl.text.Text):
+    """Text that places itself under everything else in its figure each time it is drawn: legends placed outside
+    the axes can reach below the figure's edge, where a caption at a fixed height would run into them."""
+
+    def draw(self, renderer):
+        fig = self.figure
+        bottoms = [a.get_tightbbox(renderer).y0 for a in fig.axes if a.get_visible()]
+        bottoms += [g.get_window_extent(renderer).y0 for g in fig.legends]
+        self.set_y(min([0.0, *bottoms]) / fig.bbox.height - 0.02)
+        super().draw(renderer)
+
+
+def plain_log_labels(ax, axis: str = "y") -> None:
+    """Label a log axis with plain numbers (0.2, 0.5, 1, 2, 5, 10, ...) instead of powers of ten: short labels
+    that do not collide, even on an axis spanning less than a decade."""
+    target = ax.yaxis if axis == "y" else ax.xaxis
+    target.set_major_formatter(mpl.ticker.FormatStrFormatter("%g"))
+    target.set_minor_formatter(
+        mpl.ticker.FuncFormatter(lambda v, _: f"{v:g}" if f"{v:g}".lstrip("0.")[:1] in "25" else "")
+    )
+
+
 def caption(fig, text: str) -> None:
-    """A one-line caption under a figure, e.g. how many seeds and where it ran."""
-    fig.text(0.01, -0.02, text, ha="left", va="top", fontsize="small", color="#444444", wrap=True)
+    """A caption under a figure, e.g. how many seeds and where it ran; wrapped at the figure's width."""
+    fig.add_artist(
+        _Caption(
+            0.01,
+            -0.02,
+            text,
+            ha="left",
+            va="top",
+            fontsize="small",
+            color="#444444",
+            wrap=True,
+            transform=fig.transFigure,
+        )  # fmt: skip
+    )
 
 
 __all__ = [
     "COLORS",
     "PALETTE",
+    "COLUMN_IN",
+    "MIN_TEXT_PX",
     "use_book_style",
     "seed_band",
     "paper_value",
@@ -187,6 +245,7 @@ __all__ = [
     "cell_edges",
     "hatch_cells",
     "log2_ticks",
+    "plain_log_labels",
     "caption",
     "plt",
 ]

@@ -7,10 +7,13 @@ The front page draws it by evaluating every chapter exactly as the chapter's own
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pandas as pd
 
 from . import chapter as _chapter
 from . import profile
+from .claims import paper_source
 
 #: the settings of the book build, under which the front page evaluates the chapters whatever the reader's scale
 BOOK_BUILD = {"LRLIB_PROFILE": "paper", "LRLIB_RESULTS": "stored"}
@@ -36,9 +39,31 @@ def chapter_scores(chapters: dict) -> pd.DataFrame:
                     not_reproduced=len(claims.not_reproduced),
                     paper_parts=by_scale["paper"],
                     smoke_parts=by_scale["smoke"],
+                    sources=Counter(paper_source(c.paper)[1] for c in claims.items if c.paper.strip()),
                 )
             )
     return pd.DataFrame(rows)
+
+
+#: the columns of :func:`sources_markdown`: where a claim's paper value comes from, in words
+SOURCE_WORDS = {
+    "paper": "read in the paper",
+    "code": "read in the official code",
+    "recalled": "recalled, not checked against the paper",
+    "reconstructed": "our reconstruction",
+    "prototype": "our prototype run",
+    "textbook": "a textbook fact",
+    "not stated": "source not stated",
+}
+
+
+def sources_markdown(scores: pd.DataFrame, links: dict[str, str]) -> str:
+    """Per chapter, how many of its claims' paper values come from each source (their tags), as Markdown."""
+    used = [k for k in SOURCE_WORDS if any(k in c for c in scores["sources"])]
+    lines = ["| chapter | " + " | ".join(SOURCE_WORDS[k] for k in used) + " |", "|---|" + "---|" * len(used)]
+    for r in scores.itertuples():
+        lines.append(f"| [{r.title}]({links[r.key]}) | " + " | ".join(str(r.sources.get(k, 0)) for k in used) + " |")
+    return "\n".join(lines)
 
 
 def seed_robustness(rates: pd.DataFrame, key: str) -> str:

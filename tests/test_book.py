@@ -138,6 +138,7 @@ def browser():
         "--disable-component-update",
         "--disable-sync",
         "--no-first-run",
+        "--window-size=1400,900",  # the reader's review measured the book in a 1,400 px window
         "--allow-file-access-from-files",
     ):
         options.add_argument(flag)
@@ -205,3 +206,56 @@ def test_figures_load_and_launch_buttons_exist(html, browser):
             ".filter(h => h.includes('mybinder.org') || h.includes('colab.research.google.com'))"
         )
         assert any("mybinder" in h for h in launch) and any("colab" in h for h in launch), f"{page}: {launch}"
+
+
+# Measured inside each figure's SVG, at the size the page shows it: every text's font size (CSS px), and, per axis,
+# whether two tick labels overlap. STIX "Size" fonts are mathtext's radicals and big delimiters, sized by geometry.
+_MEASURE_SVG = """
+const svg = document.documentElement, shown = arguments[0];
+const unit = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+const small = [], overlaps = [];
+for (const t of svg.querySelectorAll('text')) {
+  const style = getComputedStyle(t);
+  if (!t.textContent.trim() || style.fontFamily.includes('STIXSize')) continue;
+  const px = parseFloat(style.fontSize) * unit * shown;
+  if (px < arguments[1]) small.push([t.textContent.trim().slice(0, 40), Math.round(px * 10) / 10]);
+}
+for (const axis of svg.querySelectorAll('g[id^="matplotlib.axis"]')) {
+  const boxes = [...axis.querySelectorAll('g[id^="xtick"] text, g[id^="ytick"] text')]
+    .filter(t => t.textContent.trim()).map(t => [t.textContent.trim(), t.getBoundingClientRect()]);
+  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+    const [a, p] = boxes[i], [b, q] = boxes[j];
+    if (Math.min(p.right, q.right) - Math.max(p.left, q.left) > 0.5 &&
+        Math.min(p.bottom, q.bottom) - Math.max(p.top, q.top) > 0.5) overlaps.push(a + ' / ' + b);
+  }
+}
+return [small, overlaps];
+"""
+
+
+def test_figures_are_legible_at_the_column_width(html, browser):
+    """Every figure is an SVG; at the width the page shows it, no text is smaller than ``plots.MIN_TEXT_PX`` and no
+    two tick labels of an axis overlap."""
+    from lrlib.plots import MIN_TEXT_PX
+
+    problems, measured = [], 0
+    for page in [f for f in _toc_files() if Path(f).name[:2].isdigit() or f.endswith(("engine", "intro"))]:
+        _open(browser, html / f"{page}.html")
+        figures = browser.execute_script(
+            "return [...document.querySelectorAll('main .cell_output img')]"
+            ".map(i => [i.src, i.getBoundingClientRect().width, i.naturalWidth])"
+        )
+        for src, shown, natural in figures:
+            name = f"{page}: {Path(src).name[:12]}…"
+            if not src.endswith(".svg"):
+                problems.append(f"{name} is a bitmap, not an SVG")
+                continue
+            browser.get(src)
+            small, overlaps = browser.execute_script(_MEASURE_SVG, shown / natural, MIN_TEXT_PX)
+            measured += 1
+            if small:
+                problems.append(f"{name} shown at {shown / natural:.0%}: text below {MIN_TEXT_PX} px: {small[:4]}")
+            if overlaps:
+                problems.append(f"{name}: overlapping tick labels: {overlaps[:3]}")
+    assert measured > 0, "no figure was measured"
+    assert not problems, f"{len(problems)} illegible figures:\n" + "\n".join(problems)

@@ -26,10 +26,10 @@ def _fake_chapter(tmp_path):
 
     def check_claims(res):
         claims = Claims("Toy", scale=res.scale("a"))
-        claims.at_least("a holds", 1, 0)
-        claims.at_least("a fails", 0, 1)
+        claims.at_least("a holds", 1, 0, paper="1 [paper]")
+        claims.at_least("a fails", 0, 1, paper="1 [recalled]")
         claims.scale = res.scale("b")
-        claims.at_least("b holds", 1, 0)
+        claims.at_least("b holds", 1, 0, paper="above 0")
         return claims
 
     return types.SimpleNamespace(
@@ -47,6 +47,11 @@ def test_chapters_are_scored_as_the_book_build_shows_them(tmp_path, monkeypatch)
     text = scoreboard.markdown(scores, {"ch9": "09-toy"})
     assert "| [Toy](09-toy) | **2 of 3** (1 paper-scale claim not reproduced) |" in text
     assert "except at smoke scale (not stored yet): part B" in text
+    sources = scoreboard.sources_markdown(scores, {"ch9": "09-toy"}).splitlines()
+    assert sources[0] == (
+        "| chapter | read in the paper | recalled, not checked against the paper | source not stated |"
+    )
+    assert sources[2] == "| [Toy](09-toy) | 1 | 1 | 1 |"
 
 
 def test_seed_robustness_in_words():

@@ -13,7 +13,7 @@ def first_images(x, y, n: int = 16):
     """The first ``n`` training images (28 × 28 pixels) and their labels."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(2, n // 2, figsize=(8, 2.4))
+    fig, axes = plt.subplots(2, n // 2, figsize=(plots.COLUMN_IN, 2.4))
     for ax, image, label in zip(axes.flat, x[:n], y[:n]):
         ax.imshow(image.view(28, 28), cmap="gray_r")
         ax.set_title(f"label {label.item()}", fontsize="small")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ... import plots
 from ...experiment import Results
 from .analysis import (
     LR_NAMES,
@@ -42,7 +43,7 @@ def data_model(points: dict[str, PatchData], dm: DataModel = DATA_MODEL, n_test_
     gap = torch.full((x.shape[0], 3, 1), float("nan"), dtype=x.dtype)
     shown = torch.cat([x, gap], dim=2).flatten(1)[:, :-1].numpy()  # patches side by side
     labels = torch.cat([train.y, test.y[:n_test_shown]]).numpy()
-    fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 4.6), width_ratios=[2.3, 1])
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(plots.COLUMN_IN, 4.2), width_ratios=[2.3, 1])
     im = ax.imshow(
         shown,
         aspect="auto",
@@ -94,7 +95,7 @@ def map_orbits(ks=None, dm: DataModel = DATA_MODEL, budget: int | None = None):
 
     ks = np.linspace(0.5, 1.75, 501) if ks is None else np.asarray(ks)
     orbit = map_orbit(ks, steps=20_000, burn_in=2000)
-    fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 4.4))
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(plots.COLUMN_IN, 3.8))
     shown = orbit[:, -150:]
     ax.plot(np.repeat(ks, shown.shape[1]), shown.ravel(), ",", color="#555555", alpha=0.5)
     ax.plot([], [], ".", color="#555555", label="orbit of f ← f(1 − k(f − 1))²")
@@ -154,7 +155,7 @@ def dynamics(res: Results, seed_id: int = 0):
     members = member_arrays(entry)
     colors = _lr_colors()
     loss = entry.arrays["batch_loss"]
-    fig, axes = plt.subplots(2, 2, figsize=(11, 6.4), sharey="row")
+    fig, axes = plt.subplots(2, 2, figsize=(plots.COLUMN_IN, 6.4), sharey="row")
     t = entry.table
     strong_ids = range(DATA_MODEL.n_strong)  # sample_points puts the strong points first
     for col, (name, r) in enumerate((("small", s.small_lr), ("large", s.large_lr))):
@@ -198,11 +199,11 @@ def features_learned(res: Results):
     for name in ("u", "v"):
         min_over_classes(entry, name)
     colors = _lr_colors()
-    fig, axes = plt.subplots(1, 3, figsize=(13, 4.2))
+    fig, axes = plt.subplots(3, 1, figsize=(plots.COLUMN_IN, 9.0))
     panels = (
-        ("overlap.u", "strong feature: min_j max_r ⟨w_j,r, j·u⟩", "linear"),
-        ("overlap.v", "weak feature: min_j max_r ⟨w_j,r, j·v⟩", "log"),
-        ("overlap.noise_max", "noise: max_{j,r,i} |⟨w_j,r, ξ_i⟩|", "log"),
+        ("overlap.u", r"strong feature: $\min_j \max_r \langle w_{j,r}, j\cdot u\rangle$", "linear"),
+        ("overlap.v", r"weak feature: $\min_j \max_r \langle w_{j,r}, j\cdot v\rangle$", "log"),
+        ("overlap.noise_max", r"noise: $\max_{j,r,i} |\langle w_{j,r}, \xi_i\rangle|$", "log"),
     )
     for ax, (column, title, yscale) in zip(axes, panels):
         for name, r in (("small", s.small_lr), ("large", s.large_lr)):
@@ -272,7 +273,7 @@ def lr_sweep(res: Results):
 
     pm = per_member(entry)
     summary = sweep_summary(entry)
-    fig, (ax, bx) = plt.subplots(1, 2, figsize=(12, 4.3))
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(plots.COLUMN_IN, 4.0))
     ok = pm["stop_reason"] != "diverged"
     jitter = 0.012 * (pm["seed_id"] - pm["seed_id"].mean())
     ax.scatter(

@@ -42,7 +42,7 @@ def figure_patch(res):
     the three arms, the anneal marked."""
     name = shown_part(res, "patch")
     s, table = setting_of(res, name), res.table(name)
-    fig, axes = plots.plt.subplots(1, 2, figsize=(7.8, 3.4), sharex=True)
+    fig, axes = plots.plt.subplots(1, 2, figsize=(plots.COLUMN_IN, 3.4), sharex=True)
     for ax, column, title in zip(axes, ("accuracy.patch", "accuracy.clean"), ("patch-only inputs", "clean test")):
         _curves(ax, table, column, ARMS, ARM_LABELS, ARM_COLORS)
         ax.axvspan(s.anneal_epoch - 0.5, s.epochs + 0.5, color=plots.COLORS["theory"], alpha=0.12, linewidth=0)
@@ -62,7 +62,7 @@ def figure_figure1(res):
     against 0.01, the epochs after the first ×0.2 shaded."""
     name = shown_part(res, "figure1")
     s, table = setting_of(res, name), res.table(name)
-    fig, axes = plots.plt.subplots(1, 2, figsize=(7.8, 3.4), sharex=True, sharey=True)
+    fig, axes = plots.plt.subplots(1, 2, figsize=(plots.COLUMN_IN, 3.4), sharex=True, sharey=True)
     colors = {"large": plots.COLORS["large_lr"], "small": plots.COLORS["small_lr"]}
     for ax, column, title in zip(axes, ("train_accuracy", "accuracy.test"), ("training (running, train mode)", "test")):
         _curves(ax, table, column, FIG1_ARMS, FIG1_LABELS, colors)

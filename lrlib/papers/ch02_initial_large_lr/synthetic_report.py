@@ -66,7 +66,7 @@ def figure_map(res):
     (top) and P-only test accuracy at the end (bottom), over the Q margin r and the update noise σ."""
     summary = map_summary(res)
     s = _scale(res, "map")
-    fig, axes = plots.plt.subplots(2, len(MAP_ARMS), figsize=(7.8, 5.2), sharex=True, sharey=True)
+    fig, axes = plots.plt.subplots(2, len(MAP_ARMS), figsize=(plots.COLUMN_IN, 5.2), sharex=True, sharey=True)
     rows = (("q_before", f"Q only, step {before_and_end(res, 'map')[0]}"), ("p_end", "P only, end"))
     for i, (column, what) in enumerate(rows):
         for j, arm in enumerate(MAP_ARMS):
@@ -105,7 +105,7 @@ def figure_pinned(res):
     """The pinned point, every arm: P-only (left) and Q-only (right) test accuracy against step, seeds as bands,
     the anneal marked."""
     table, s = res.table("synthetic"), _scale(res, "synthetic")
-    fig, axes = plots.plt.subplots(1, 2, figsize=(7.8, 3.4), sharey=True)
+    fig, axes = plots.plt.subplots(1, 2, figsize=(plots.COLUMN_IN, 3.4), sharey=True)
     for ax, kind in zip(axes, ("P", "Q")):
         for arm in [a for a in ARMS if a in set(table["arm"])]:
             wide = table[table["arm"] == arm].pivot(index="seed_index", columns="step", values=f"test_accuracy_{kind}")
@@ -144,10 +144,11 @@ def _arm_bands(ax, table, column: str) -> None:
 def figure_mechanism(res):
     """Why: training loss per example type (left) and the first layer's alignment with w* (right) against step."""
     table, s = res.table("synthetic"), _scale(res, "synthetic")
-    fig, axes = plots.plt.subplots(1, 3, figsize=(7.8, 3.0), sharex=True)
+    fig, axes = plots.plt.subplots(1, 3, figsize=(plots.COLUMN_IN, 3.0), sharex=True)
     for ax, kind in zip(axes[:2], ("P", "both")):
         _arm_bands(ax, table, f"train_loss_{kind}")
         ax.set_yscale("log")
+        plots.plain_log_labels(ax)
         ax.set_title(f"training loss, {TYPE_LABELS[kind]}", fontsize="small")
     _arm_bands(axes[2], table, "p_alignment")
     axes[2].set_title("cos(Σᵢ aᵢwᵢ, w*)", fontsize="small")

@@ -3,12 +3,23 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
 from ... import plots
 from . import theory
-from .analysis import bopt_per_seed, bopt_table, final_accuracy, optimal_batch_size, per_lam, sweep, sweep_summary
+from .analysis import (
+    TRAINED_ACCURACY,
+    bopt_per_seed,
+    bopt_table,
+    final_accuracy,
+    optimal_batch_size,
+    per_lam,
+    sweep,
+    sweep_summary,
+)
 from .scales import SCALES
 
 LN2 = float(np.log(2.0))
@@ -89,24 +100,19 @@ def plot_evidence_vs_test_loss(ax, table: pd.DataFrame) -> None:
 
 
 # ------------------------------------------------------------------------------------ Figs. 4-7: the sweeps
-def _ticks_at(ax, values, axis: str = "x") -> None:
-    """Log-axis ticks at the grid's own values, labelled plainly (no minor-tick clutter)."""
+def _ticks_at(ax, values, axis: str = "x", max_labels: int = 6) -> None:
+    """Log-axis ticks at the grid's own values, labelled plainly (no minor-tick clutter); with more than
+    ``max_labels`` values, only every k-th is labelled, so that labels do not run into each other."""
     import matplotlib.ticker as mticker
 
     values = sorted(set(float(v) for v in values))
+    every = math.ceil(len(values) / max_labels)
     target = ax.xaxis if axis == "x" else ax.yaxis
     target.set_major_locator(mticker.FixedLocator(values))
-    target.set_major_formatter(mticker.FixedFormatter([f"{v:g}" for v in values]))
+    target.set_major_formatter(
+        mticker.FixedFormatter([f"{v:g}" if i % every == 0 else "" for i, v in enumerate(values)])
+    )
     target.set_minor_locator(mticker.NullLocator())
-
-
-def _plain_log_labels(ax, axis: str = "y") -> None:
-    """Label a log axis with plain numbers (2, 5, 10, 20, ...) instead of powers of ten."""
-    import matplotlib.ticker as mticker
-
-    target = ax.yaxis if axis == "y" else ax.xaxis
-    target.set_major_formatter(mticker.FormatStrFormatter("%g"))
-    target.set_minor_formatter(mticker.FuncFormatter(lambda v, _: f"{v:g}" if f"{v:g}"[0] in "25" else ""))
 
 
 def _legend_below(ax, legend_kw: dict | None) -> None:
@@ -122,15 +128,19 @@ def _legend_below(ax, legend_kw: dict | None) -> None:
     )
 
 
-def plot_accuracy_vs_batch(ax, table: pd.DataFrame, by: str, label, *, palette: str = "rocket_r") -> None:
-    """Final test accuracy against B, one seed band per value of ``by``; B_opt marked with a triangle."""
-    import seaborn as sns
-
+def plot_accuracy_vs_batch(ax, table: pd.DataFrame, by: str, label) -> None:
+    """Final test accuracy against B, one seed band per value of ``by`` in the book's colour-blind-safe palette;
+    B_opt marked with a triangle, except on a curve that did not train (no B reaches :data:`TRAINED_ACCURACY`)."""
     curves = final_accuracy(table, by)
-    colors = sns.color_palette(palette, n_colors=len(curves) + 1)[1:]
-    for color, (value, acc) in zip(colors, sorted(curves.items())):
+    if len(curves) > len(plots.PALETTE):
+        raise ValueError(f"at most {len(plots.PALETTE)} curves can be told apart, got {len(curves)} values of {by}")
+    for color, (value, acc) in zip(plots.PALETTE, sorted(curves.items())):
         b = acc.columns.to_numpy()
-        plots.seed_band(ax, b, acc.to_numpy(), label=label(value), color=color, marker="o", markersize=3, points=False)
+        trained = acc.mean(axis=0).max() >= TRAINED_ACCURACY
+        shown = label(value) if trained else f"{label(value)} (did not train: no optimum)"
+        plots.seed_band(ax, b, acc.to_numpy(), label=shown, color=color, marker="o", markersize=3, points=False)
+        if not trained:
+            continue
         b_opt, interior = optimal_batch_size(b, acc.mean(axis=0).to_numpy())
         ax.plot(
             [b_opt],
@@ -157,7 +167,7 @@ def _edge_bounds(ax, x, y, edge, color, what: str) -> None:
             continue
         at_most = (side == "low") == (what == "b")
         symbol = "≤" if at_most else "≥"
-        name = "B_opt" if what == "b" else "g_opt"
+        name = r"$B_\mathrm{opt}$" if what == "b" else r"$g_\mathrm{opt}$"
         ax.plot(
             x[sel],
             y[sel],
@@ -227,7 +237,7 @@ def plot_bopt(
     y = bopt["b_opt"].to_numpy(float)
     inner = bopt["interior"].to_numpy(bool)
     trained = bopt["trained"].to_numpy(bool)
-    ax.plot(x[inner & trained], y[inner & trained], "o", color=color, label="B_opt of the seed-mean curve")
+    ax.plot(x[inner & trained], y[inner & trained], "o", color=color, label="$B_\\mathrm{opt}$ of the seed-mean curve")
     _untrained(ax, x, y, trained, "argmax")
     _edge_bounds(ax, x, y, np.where(trained, bopt["edge"].to_numpy(), ""), color, "b")
     if inner.sum() >= 2 and np.isfinite(slope):
@@ -252,9 +262,9 @@ def plot_bopt(
     ax.set_xscale("log")
     ax.set_yscale("log")
     _ticks_at(ax, x)
-    _plain_log_labels(ax)
+    plots.plain_log_labels(ax)
     ax.set_xlabel(xlabel)
-    ax.set_ylabel("optimum batch size B_opt (examples)")
+    ax.set_ylabel("optimum batch size $B_\\mathrm{opt}$ (examples)")
     _legend_below(ax, legend_kw)
 
 
@@ -281,9 +291,9 @@ def plot_noise_scale(
     ax.set_xscale("log")
     ax.set_yscale("log")
     _ticks_at(ax, [x_of(v) for v in bopt[by]])
-    _plain_log_labels(ax)
+    plots.plain_log_labels(ax)
     ax.set_xlabel(xlabel)
-    ax.set_ylabel("g_opt = εN/(B_opt(1 − m))")
+    ax.set_ylabel(r"$g_\mathrm{opt} = \epsilon N / (B_\mathrm{opt}(1 - m))$")
     _legend_below(ax, legend_kw)
 
 
@@ -291,7 +301,7 @@ def plot_noise_scale(
 def fig_memorisation(res):
     """Fig. 1: train and test accuracy against λ, random and informative labels."""
     table, scale = res.table("evidence"), res.scale("evidence")
-    fig, axes = plots.plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
+    fig, axes = plots.plt.subplots(1, 2, figsize=(plots.COLUMN_IN, 3.6), sharey=True)
     plot_memorisation(axes, table)
     fig.suptitle(f"Fig. 1: accuracy against λ, N = {SCALES[scale].evidence.n_train} ({scale} scale)")
     return fig
@@ -299,7 +309,7 @@ def fig_memorisation(res):
 
 def fig_evidence(res):
     """Fig. 2: test cross-entropy and E/N with its depth and breadth against λ."""
-    fig, axes = plots.plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
+    fig, axes = plots.plt.subplots(1, 2, figsize=(plots.COLUMN_IN, 4.0), sharey=True)
     plot_evidence(axes, res.table("evidence"))
     axes[0].set_ylim(-0.8, 2.5)
     fig.suptitle(f"Fig. 2: cross-entropy and evidence against λ ({res.scale('evidence')} scale)")
@@ -320,10 +330,10 @@ def fig_evidence_vs_test_loss(res):
 def fig_accuracy_vs_batch(res):
     """Fig. 4: final test accuracy against B, one curve per learning rate."""
     scale = res.scale("sweeps")
-    fig, ax = plots.plt.subplots(figsize=(9.5, 4.2))
+    fig, ax = plots.plt.subplots(figsize=(plots.COLUMN_IN, 4.4))
     plot_accuracy_vs_batch(ax, sweep(res, "lr"), "lr", lambda e: f"ε = {e:g}")
     ax.set_ylim(max(0.0, ax.get_ylim()[0]), 1.0)
-    title = f"m = {SCALES[scale].sweeps.momentum}; ▼ = B_opt\n(▽: at the grid's edge)"
+    title = f"m = {SCALES[scale].sweeps.momentum}; ▼ = $B_\\mathrm{{opt}}$\n(▽: at the grid's edge)"
     ax.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.01, 0.5), title=title)
     ax.set_title(f"Fig. 4: test accuracy against batch size ({scale} scale)")
     return fig
@@ -332,7 +342,7 @@ def fig_accuracy_vs_batch(res):
 def fig_bopt_vs_lr(res):
     """Fig. 5: B_opt and g_opt against the learning rate."""
     summary, lr = sweep_summary(res), sweep(res, "lr")
-    fig, axes = plots.plt.subplots(1, 2, figsize=(11, 6))  # room for the legends below the axes
+    fig, axes = plots.plt.subplots(2, 1, figsize=(plots.COLUMN_IN, 10))  # room for the legends below the axes
     xlabel = "learning rate ε (log scale)"
     plot_bopt(axes[0], lr, "lr", summary["lr_slope"], xlabel=xlabel, trained_slope_band=summary["lr_slope_trained"])
     plot_noise_scale(axes[1], lr, "lr", xlabel=xlabel)
@@ -340,11 +350,11 @@ def fig_bopt_vs_lr(res):
     return fig
 
 
-def _accuracy_and_bopt(res, name: str, by: str, *, label, palette: str, legend_title: str, xlabel: str, x_of):
+def _accuracy_and_bopt(res, name: str, by: str, *, label, legend_title: str, xlabel: str, x_of):
     """An accuracy-against-B panel and a B_opt panel for one sweep (Figs. 6 and 7)."""
     table = sweep(res, name)
-    fig, axes = plots.plt.subplots(1, 2, figsize=(11, 5))  # room for the legends below the axes
-    plot_accuracy_vs_batch(axes[0], table, by, label, palette=palette)
+    fig, axes = plots.plt.subplots(2, 1, figsize=(plots.COLUMN_IN, 10))  # room for the legends below the axes
+    plot_accuracy_vs_batch(axes[0], table, by, label)
     axes[0].set_ylim(max(0.0, axes[0].get_ylim()[0]), 1.0)
     axes[0].legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=2, title=legend_title)
     plot_bopt(axes[1], table, by, sweep_summary(res)[f"{name}_slope"], xlabel=xlabel, x_of=x_of)
@@ -359,12 +369,11 @@ def fig_training_set_size(res):
         "n",
         "n_train",
         label=lambda n: f"N = {n}",
-        palette="mako_r",
-        legend_title=f"ε = {SCALES[scale].sweeps.n_lr:g}; ▼ = B_opt",
+        legend_title=f"ε = {SCALES[scale].sweeps.n_lr:g}; ▼ = $B_\\mathrm{{opt}}$",
         xlabel="training-set size N (log scale)",
         x_of=lambda v: v,
     )
-    fig.suptitle(f"Fig. 6: accuracy against B for several N, and B_opt against N ({scale} scale)")
+    fig.suptitle(f"Fig. 6: accuracy against B for several N, and $B_\\mathrm{{opt}}$ against N ({scale} scale)")
     return fig
 
 
@@ -376,8 +385,7 @@ def fig_momentum(res):
         "momentum",
         "momentum",
         label=lambda m: f"m = {m:g}",
-        palette="flare",
-        legend_title=f"ε = {SCALES[scale].sweeps.momentum_lr:g}; ▼ = B_opt",
+        legend_title=f"ε = {SCALES[scale].sweeps.momentum_lr:g}; ▼ = $B_\\mathrm{{opt}}$",
         xlabel="1/(1 − m) (log scale)",
         x_of=lambda m: 1 / (1 - m),
     )

@@ -58,7 +58,9 @@ def figure_arms(res):
     name = shown_part(res)
     finals = final_runs(res.table(name))
     budgets = [b for b in ("steps", "sigma") if not finals.empty and b in set(finals["budget"])]
-    fig, axes = plots.plt.subplots(len(budgets), 2, figsize=(7.8, 3.1 * len(budgets)), squeeze=False, sharey=True)
+    fig, axes = plots.plt.subplots(
+        len(budgets), 2, figsize=(plots.COLUMN_IN, 3.1 * len(budgets)), squeeze=False, sharey=True
+    )
     for row, budget in zip(axes, budgets):
         rows = finals[finals["budget"] == budget]
         arms = [a for a in ARMS if a in set(rows["arm"])]
@@ -83,7 +85,7 @@ def figure_curves(res):
     s = setting_of(res, name)
     sgd = sgd_table(res.table(name))
     sgd = sgd[sgd["budget"] == "steps"]
-    fig, ax = plots.plt.subplots(figsize=(7.8, 3.6))
+    fig, ax = plots.plt.subplots(figsize=(plots.COLUMN_IN, 3.6))
     for arm in [a for a in ARMS if a in set(sgd["arm"])]:
         runs = sgd[sgd["arm"] == arm].pivot(index="seed_id", columns="epoch", values="accuracy.test")
         plots.seed_band(ax, runs.columns, runs.to_numpy(), label=ARM_LABELS[arm], color=ARM_COLORS[arm])
@@ -102,7 +104,7 @@ def figure_gd_switch(res):
     name = shown_part(res)
     gd = gd_table(res.table(name))
     s = setting_of(res, name)
-    fig, (loss_ax, sharp_ax) = plots.plt.subplots(1, 2, figsize=(7.8, 3.4))
+    fig, (loss_ax, sharp_ax) = plots.plt.subplots(1, 2, figsize=(plots.COLUMN_IN, 3.4))
     for arm in [a for a in GD_LABELS if a in set(gd["arm"])]:
         rows = gd[gd["arm"] == arm]
         loss = rows.pivot(index="seed_id", columns="step", values="train_loss")

@@ -107,7 +107,8 @@ def _arm_panel(ax, res, family: str, column: str, phase: int, prototype: dict, y
             ax.plot([i - 0.28, i + 0.28], [v.mean()] * 2, color=color, lw=2.5)
         if (family, arm, budget) in prototype:
             ax.plot(i + 0.33, prototype[(family, arm, budget)], "D", color=COLORS["paper"], ms=5)
-    ax.set_xticks(range(len(arms)), [a[2] for a in arms], fontsize=7.5)
+    # slanted, so that the arms' two-line names do not run into each other at the column width
+    ax.set_xticks(range(len(arms)), [a[2] for a in arms], fontsize=7.5, rotation=30, ha="right", rotation_mode="anchor")
     ax.set_xlim(-0.6, len(arms) - 0.4)
     ax.set_ylabel(ylabel)
 
@@ -131,9 +132,9 @@ def figure_sharpness(res):
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 
-    from ...plots import COLORS
+    from ...plots import COLORS, COLUMN_IN
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), width_ratios=[7, 3], sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(COLUMN_IN, 4.4), width_ratios=[7, 3], sharey=True)
     for ax, family in zip(axes, ("SGD", "GD")):
         _arm_panel(ax, res, family, "sharpness", 1, PROTOTYPE_SHARPNESS, "top Hessian eigenvalue after phase 1")
         s = SCALES[res.scale(PART[family])]
@@ -141,9 +142,9 @@ def figure_sharpness(res):
         ax.axhline(2 / large, color=COLORS["theory"], ls="--", lw=1.2)
         k = s.sgd_lr_ratio if family == "SGD" else s.gd_lr_ratio
         batch = f"B = {s.batch_size}" if family == "SGD" else "full batch"
-        ax.set_title(f"{family} ({batch}), γ_L = {large:g}, k = {k}")
+        ax.set_title(f"{family} ({batch}), $\\gamma_L$ = {large:g}, k = {k}")
         ax.set_ylim(bottom=0)
-    edge = Line2D([], [], color=COLORS["theory"], ls="--", label="2/γ_L: edge of stability of the large LR")
+    edge = Line2D([], [], color=COLORS["theory"], ls="--", label=r"$2/\gamma_L$: edge of stability of the large LR")
     fig.legend(handles=_legend_handles([edge]), loc="outside lower center", ncols=4, fontsize=8)
     return fig
 
@@ -153,7 +154,9 @@ def figure_accuracy(res):
     arm; differences are reported, not asserted (spec S10)."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(2, 2, figsize=(11, 6.4), width_ratios=[7, 3], sharex="col")
+    from ...plots import COLUMN_IN
+
+    fig, axes = plt.subplots(2, 2, figsize=(COLUMN_IN, 7.0), width_ratios=[7, 3], sharex="col")
     for j, family in enumerate(("SGD", "GD")):
         _arm_panel(axes[0, j], res, family, "test_accuracy", 2, PROTOTYPE_TEST_ACCURACY, "test accuracy (final)")
         _arm_panel(axes[1, j], res, family, "train_loss", 2, {}, "train loss (final)")

@@ -16,6 +16,7 @@ import pandas as pd
 from ...claims import Claims
 from ...experiment import Results
 from ...findings import Findings
+from ...plots import COLUMN_IN
 from .theory import (
     BOX,
     C1,
@@ -124,7 +125,7 @@ def figure_c1_trajectories(res: Results):
     entry = res["theory-c1"].entries["C1: the 1-D dip"]
     lrs, paths = entry.arrays["trajectory.lr"], entry.arrays["trajectory.x"]
     cp, colors = critical(res), _lr_colors(3)
-    fig, (ax, bx) = plt.subplots(1, 2, figsize=(8.0, 3.4), width_ratios=[1, 1.2])
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(COLUMN_IN, 3.4), width_ratios=[1, 1.2])
     x = np.linspace(-0.6, 2.8, 2001)
     ax.plot(x, C1.f(x), color="black", linewidth=1)
     for lr, path, color in zip(lrs, paths, colors):
@@ -149,7 +150,7 @@ def figure_c1_threshold(res: Results):
 
     t = c1_scan(res)
     escape = c1_escape(res)
-    fig, (ax, bx) = plt.subplots(1, 2, figsize=(8.0, 3.3), sharex=True)
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(COLUMN_IN, 3.3), sharex=True)
     ax.plot(t["lr_curvature"], t["trapped"], "o-", color=COLORS["ours"], markersize=3.5, label="GD, inits on [−4, 4]")
     ax.axhline(basin_share(res), color=COLORS["theory"], linestyle=":", label="(4 − x_b)/8")
     ax.set(ylabel="share ending in the dip", title="Trapped share against the step")
@@ -172,7 +173,7 @@ def figure_c1_fine(res: Results):
     plt = _plt()
     from ...plots import COLORS, paper_value
 
-    fig, (ax, bx) = plt.subplots(1, 2, figsize=(8.0, 3.3), width_ratios=[1, 1.4])
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(COLUMN_IN, 3.3), width_ratios=[1, 1.4])
     for name, dip, color in (("C1", C1, COLORS["ours"]), ("C1-narrow", C1_NARROW, COLORS["large_lr"])):
         lam = critical(res, name).curvature_local
         label = f"h = {dip.h:g}, w = {dip.w:g} (λ_loc = {lam:.0f})"
@@ -270,7 +271,7 @@ def figure_c4(res: Results):
     deviation = float(t["x_deviation_max"].max())
     shown = min(path.shape[1], 300)
     steps = np.arange(shown)
-    fig, (ax, bx) = plt.subplots(1, 2, figsize=(8.0, 3.2))
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(COLUMN_IN, 3.2))
     for i, style, color in ((0, "-", COLORS["small_lr"]), (len(sigmas) - 1, "--", COLORS["large_lr"])):
         label = f"σ = {sigmas[i]:g}"
         ax.plot(steps, path[i, :shown, 0], style, color=color, label=label)
@@ -291,7 +292,7 @@ def figure_c5(res: Results):
 
     t = res.table("theory-c5")
     t = t[t["sigma"] > 0]
-    fig, (ax, bx) = plt.subplots(1, 2, figsize=(8.0, 3.3))
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(COLUMN_IN, 3.3))
     ax.plot(t["sigma"], t["spread"], "o", color=COLORS["ours"], label="runs on the global side")
     ax.plot(t["sigma"], t["spread_theory"], "-", color=COLORS["theory"], label="√(γσ²/(μ(2−γμ))) (OU)")
     ax.set(xlabel="noise σ", ylabel="RMS of x about 0", title=f"Spread at the global min (γ = {C5_LR:g})")
@@ -345,16 +346,21 @@ def _c1_claims(claims: Claims, res: Results) -> None:
             float(c1_at(res, lr)["trapped"]),
             0.278 - 0.01,
             0.278 + 0.01,
-            paper="0.278 = (4 − x_b)/8",
+            paper="0.278 = (4 − x_b)/8 [reconstructed]",
         )
     large = pd.DataFrame([c1_at(res, lr) for lr in C1_CLAIM_LRS if lr >= 0.05])
     claims.at_most(
         f"S3. C1 trapped share, largest over γ ∈ {{{', '.join(f'{v:g}' for v in large['lr'])}}}",
         float(large["trapped"].max()),
         0.0,
-        paper="0",
+        paper="0 [reconstructed]",
     )
-    claims.at_most("S3. C1 final |x_T| there, largest", float(large["final_abs_max_escaped"].max()), 1e-3, paper="0")
+    claims.at_most(
+        "S3. C1 final |x_T| there, largest",
+        float(large["final_abs_max_escaped"].max()),
+        1e-3,
+        paper="0 [reconstructed]",
+    )
     at = c1_at(res, 0.03)
     oscillating = at["dip_swing_median"] > 1e-3 and at["dip_reach_max"] < 0.5
     claims.holds(
@@ -386,12 +392,25 @@ def _c2_claims(claims: Claims, res: Results) -> None:
     t = res.table("theory-c2")
     small, large = t[t["lr"] <= 0.02 + 1e-12], t[(t["lr"] >= 0.04 - 1e-12) & (t["lr"] <= 0.19 + 1e-12)]
     claims.between(
-        "S5. C2 trapped share at γ ≤ 0.02, smallest", float(small["trapped"].min()), 0.215, 0.235, paper="0.225–0.229"
+        "S5. C2 trapped share at γ ≤ 0.02, smallest",
+        float(small["trapped"].min()),
+        0.215,
+        0.235,
+        paper="0.225–0.229 [prototype]",
     )
     claims.between(
-        "S5. C2 trapped share at γ ≤ 0.02, largest", float(small["trapped"].max()), 0.215, 0.235, paper="0.225–0.229"
+        "S5. C2 trapped share at γ ≤ 0.02, largest",
+        float(small["trapped"].max()),
+        0.215,
+        0.235,
+        paper="0.225–0.229 [prototype]",
     )
-    claims.at_most("S5. C2 trapped share at γ ∈ [0.04, 0.19], largest", float(large["trapped"].max()), 0.0, paper="0")
+    claims.at_most(
+        "S5. C2 trapped share at γ ∈ [0.04, 0.19], largest",
+        float(large["trapped"].max()),
+        0.0,
+        paper="0 [reconstructed]",
+    )
 
 
 def _c3_claims(claims: Claims, res: Results) -> None:
@@ -422,7 +441,7 @@ def _c3_claims(claims: Claims, res: Results) -> None:
         f"S6. C3 at γ = {C3_LARGE_LR:g}: trapped share for σ ∈ {{0, 1, 10}}, largest",
         float(large["trapped"].max()),
         0.0,
-        paper="0",
+        paper="0 [reconstructed]",
     )
 
 
@@ -433,7 +452,7 @@ def _c4_claims(claims: Claims, res: Results) -> None:
         f"S7. C4 at γ = {C4_LRS[0]:g}: largest |x_σ − x_0| over steps and inits, σ up to {small['sigma'].max():g}",
         float(small["x_deviation_max"].max()),
         0.0,
-        paper="0 (bit-identical)",
+        paper="0, bit-identical [reconstructed]",
     )
     claims.holds(
         f"S7. C4: trapped share at γ = {C4_LRS[0]:g} is the same for every σ; 0 at γ = {C4_LRS[1]:g}",

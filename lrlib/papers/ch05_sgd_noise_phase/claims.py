@@ -39,7 +39,7 @@ def _perceptron_smoke(claims: Claims, table) -> None:
             row["gamma"],
             row["gamma_se"],
             *S3_GAMMA_BANDS[chi],
-            paper=f"γ = 1/(1+χ) = {1 / (1 + chi):.2f}",
+            paper=f"γ = 1/(1+χ) = {1 / (1 + chi):.2f} [paper]",
         )
     gammas = exps["gamma"].to_numpy()
     claims.holds(
@@ -61,7 +61,7 @@ def _perceptron_paper(claims: Claims, table) -> None:
             row.gamma,
             theory - 0.1,
             theory + 0.1,
-            paper=f"γ = 1/(1+χ) = {theory:.2f}",
+            paper=f"γ = 1/(1+χ) = {theory:.2f} [paper]",
         )
     for which, pick in (("smallest", "min"), ("largest", "max")):
         claims.between(
@@ -69,7 +69,7 @@ def _perceptron_paper(claims: Claims, table) -> None:
             by_d["delta"].agg(pick),
             0.9,
             1.1,
-            paper="δ = 1",
+            paper="δ = 1 [reconstructed]",
         )
 
 

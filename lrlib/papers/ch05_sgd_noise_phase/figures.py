@@ -116,10 +116,10 @@ def plot_tc(ax, fit: dict):
     tc = fit["tc"].dropna()
     tc = tc[(tc["T_c"] > 0) & (tc["P"] > 0)]
     if tc.empty:
-        ax.text(0.5, 0.5, "no positive T_c found\nat any P for this run", ha="center", va="center",
+        ax.text(0.5, 0.5, "no positive $T_c$ found\nat any P for this run", ha="center", va="center",
                 transform=ax.transAxes, fontsize="small")  # fmt: skip
         ax.set_xlabel("training-set size P")
-        ax.set_ylabel("T_c (temperature)")
+        ax.set_ylabel("$T_c$ (temperature)")
         return
     ax.plot(tc["P"], tc["T_c"], "o", color=plots.COLORS["ours"], label="T_c(P), by the rule in the text")
     if np.isfinite(fit["a"]):
@@ -130,12 +130,12 @@ def plot_tc(ax, fit: dict):
             c * P ** -fit["a"],
             "-",
             color=plots.COLORS["theory"],
-            label=f"fit T_c ∝ P^(−a), a = {fit['a']:.2f} ± {fit['a_se']:.2f}",
+            label=f"fit $T_c \\propto P^{{-a}}$, a = {fit['a']:.2f} ± {fit['a_se']:.2f}",
         )
     ax.set_xscale("log", base=2)
     ax.set_yscale("log", base=2)
     ax.set_xlabel("training-set size P")
-    ax.set_ylabel("T_c (temperature)")
+    ax.set_ylabel("$T_c$ (temperature)")
     ax.legend(fontsize="x-small")
 
 
@@ -155,7 +155,7 @@ def plot_collapse(ax, table: pd.DataFrame, ex: dict):
     )
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel(f"T · P^(γ/δ), γ/δ = {ratio:.2f}")
+    ax.set_xlabel(f"$T \\cdot P^{{\\gamma/\\delta}}$, γ/δ = {ratio:.2f}")
     ax.set_ylabel("relative weight change ‖w − w0‖/‖w0‖")
     ax.legend(fontsize="x-small")
 
@@ -343,7 +343,7 @@ def error_plane(res: Results):
 def weight_change_and_time_planes(res: Results):
     """Section 2: the relative weight change and the training time t* over (α, T)."""
     table, floor = res.table("phase"), phase_floor(res)
-    fig, axes = plt.subplots(1, 2, figsize=(13, 5.2))
+    fig, axes = plt.subplots(2, 1, figsize=(plots.COLUMN_IN, 9.6))
     for ax, value, label in (
         (axes[0], "rel_weight_change", "‖w − w0‖/‖w0‖ (mean over seeds)"),
         (axes[1], "t_star", "t* = dt × steps (mean over seeds)"),
@@ -364,10 +364,12 @@ def lazy_sweep(res: Results):
     """Section 3: the lazy regime against T, one curve per P, and T_c against P."""
     table = res.table("lazy")
     tc = A.tc_fit(table)
-    fig, axes = plt.subplots(1, 4, figsize=(17, 4.2))
-    plot_lazy(axes[:3], table, tc["tc"])
-    plot_tc(axes[3], tc)
-    fig.suptitle(f"Lazy regime, α = 2^{np.log2(table['alpha'].iloc[0]):g} ({res.scale('lazy')} scale); dotted: T_c(P)")
+    fig, axes = plt.subplots(2, 2, figsize=(plots.COLUMN_IN, 7.4))
+    plot_lazy(axes.ravel()[:3], table, tc["tc"])
+    plot_tc(axes.ravel()[3], tc)
+    fig.suptitle(
+        f"Lazy regime, α = $2^{{{np.log2(table['alpha'].iloc[0]):g}}}$ ({res.scale('lazy')} scale); dotted: $T_c(P)$"
+    )
     plots.caption(
         fig,
         f"Bands: min–max over {table['seed'].nunique()} seeds; diverged runs "
@@ -392,10 +394,11 @@ def perceptron_panels(res: Results):
     """Section 5: the perceptron at its smallest dimension d, six panels."""
     table = res.table("perceptron")
     d = int(table["d"].min())
-    fig, axes = plt.subplots(2, 3, figsize=(16, 8.5))
+    fig, axes = plt.subplots(3, 2, figsize=(plots.COLUMN_IN, 10.5))
     plot_perceptron(axes, table, A.perceptron_exponents(table, d=d), d=d)
     fig.suptitle(
-        f"Perceptron, d = {d}, α = 2^15, B = 2 ({res.scale('perceptron')} scale); panels b–e use the runs with Tα ≥ 64"
+        f"Perceptron, d = {d}, α = $2^{{15}}$, B = 2 ({res.scale('perceptron')} scale)\n"
+        "panels b–e use the runs with Tα ≥ 64"
     )
     shown = table[table["d"] == d]
     plots.caption(
@@ -408,7 +411,7 @@ def perceptron_panels(res: Results):
 
 def perceptron_by_dimension(res: Results):
     """Section 5: the exponents and the plateau of ‖u⊥‖/(T√d) against d."""
-    fig, axes = plt.subplots(1, 2, figsize=(13, 4.4))
+    fig, axes = plt.subplots(1, 2, figsize=(plots.COLUMN_IN, 4.0))
     plot_perceptron_by_d(axes, A.perceptron_exponents_by_d(res.table("perceptron")))
     fig.suptitle(f"Perceptron against the input dimension ({res.scale('perceptron')} scale)")
     plots.caption(
