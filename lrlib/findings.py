@@ -79,5 +79,23 @@ def glue(findings: pd.DataFrame) -> pd.DataFrame:
     except ImportError:  # JupyterLab without the book's extras: the prose shows the keys
         return findings
     for key, value in zip(findings["key"], findings["value"]):
-        _glue(key, value.item() if hasattr(value, "item") else value, display=False)
+        value = value.item() if hasattr(value, "item") else value
+        _glue(key, value, display=False)
+        if key.endswith("_log2"):  # also as the power it is, typeset: "2⁻¹¹" under key_pow
+            _glue(f"{key}_pow", power_of_two(value), display=False)
     return findings
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789.", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹·")
+
+
+def power_of_two(log2: float) -> str:
+    """``-11`` → ``"2⁻¹¹"`` (a non-integer exponent keeps one decimal; a missing one reads "—")."""
+    try:
+        log2 = float(log2)
+    except (TypeError, ValueError):
+        return "—"
+    if log2 != log2:
+        return "—"
+    exponent = f"{log2:.0f}" if float(log2).is_integer() else f"{log2:.1f}"
+    return "2" + exponent.translate(_SUPERSCRIPT)

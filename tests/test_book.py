@@ -209,7 +209,9 @@ def test_figures_load_and_launch_buttons_exist(html, browser):
 
 
 # Measured inside each figure's SVG, at the size the page shows it: every text's font size (CSS px), and, per axis,
-# whether two tick labels overlap. STIX "Size" fonts are mathtext's radicals and big delimiters, sized by geometry.
+# whether two tick labels overlap, each line of a label as the rotated rectangle it covers on the screen (a separating-
+# axis test, so that slanted labels are not taken for overlapping). STIX "Size" fonts are mathtext's radicals and big
+# delimiters, sized by geometry.
 _MEASURE_SVG = """
 const svg = document.documentElement, shown = arguments[0];
 const unit = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
@@ -220,13 +222,28 @@ for (const t of svg.querySelectorAll('text')) {
   const px = parseFloat(style.fontSize) * unit * shown;
   if (px < arguments[1]) small.push([t.textContent.trim().slice(0, 40), Math.round(px * 10) / 10]);
 }
+const corners = t => {
+  const b = t.getBBox(), m = t.getScreenCTM();
+  return [[b.x, b.y], [b.x + b.width, b.y], [b.x + b.width, b.y + b.height], [b.x, b.y + b.height]]
+    .map(([x, y]) => new DOMPoint(x, y).matrixTransform(m));
+};
+const apart = (p, q) => {  // some edge normal of either quad separates them (by more than half a pixel)
+  for (const quad of [p, q]) for (let i = 0; i < 4; i++) {
+    const a = quad[i], b = quad[(i + 1) % 4], nx = a.y - b.y, ny = b.x - a.x, len = Math.hypot(nx, ny) || 1;
+    const proj = r => r.map(c => (c.x * nx + c.y * ny) / len);
+    const [s, u] = [proj(p), proj(q)];
+    if (Math.max(...s) < Math.min(...u) + 0.5 || Math.max(...u) < Math.min(...s) + 0.5) return true;
+  }
+  return false;
+};
 for (const axis of svg.querySelectorAll('g[id^="matplotlib.axis"]')) {
-  const boxes = [...axis.querySelectorAll('g[id^="xtick"] text, g[id^="ytick"] text')]
-    .filter(t => t.textContent.trim()).map(t => [t.textContent.trim(), t.getBoundingClientRect()]);
-  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
-    const [a, p] = boxes[i], [b, q] = boxes[j];
-    if (Math.min(p.right, q.right) - Math.max(p.left, q.left) > 0.5 &&
-        Math.min(p.bottom, q.bottom) - Math.max(p.top, q.top) > 0.5) overlaps.push(a + ' / ' + b);
+  const ticks = [...axis.querySelectorAll('g[id^="xtick"], g[id^="ytick"]')]
+    .map(g => [...g.querySelectorAll('text')].filter(t => t.textContent.trim()))
+    .filter(texts => texts.length)
+    .map(texts => [texts.map(t => t.textContent.trim()).join(' '), texts.map(corners)]);
+  for (let i = 0; i < ticks.length; i++) for (let j = i + 1; j < ticks.length; j++) {
+    const [a, p] = ticks[i], [b, q] = ticks[j];
+    if (p.some(x => q.some(y => !apart(x, y)))) overlaps.push(a + ' / ' + b);
   }
 }
 return [small, overlaps];

@@ -13,7 +13,7 @@ family                      what it is (chapter)
                             (``w[:, 0]`` are the +1 neurons, ``w[:, 1]`` the −1 neurons)
 ``MLP``                     fully connected nets, any depth; ReLU, GELU or ReLU²; with or without biases; standard
                             (PyTorch ``nn.Linear``) or scaled (N(0,1) weights, 1/√fan_in in the forward) layers
-``two_layer(d, h, C)``      the one-hidden-layer ReLU net of ch. 3 (784-800-10), ``nn.Linear`` initialisation
+``two_layer(d, h, C)``      the one-hidden-layer ReLU net of ch. 3 (784-800-10), ``nn.Linear`` initialization
 ``alpha_mlp(d, L, h, ...)`` the α-scaled deep MLP of ch. 5: L hidden layers of width h, 1/√fan_in layers, 1/h or
                             1/√h readout, activation normalised to E φ(z)² = 1, output α·(F(w) − F(w0))
 ``Linear``                  perceptron f = w·x/√d, logistic (one output) or softmax (C outputs) regression
@@ -24,7 +24,7 @@ family                      what it is (chapter)
 Hand-written backward passes (``PatchReLU2``, ``MLP``, ``Linear``) are tested against autograd on the same
 ``forward`` (:meth:`EnsembleModel.autograd_backward`) and against plain per-model PyTorch training.
 
-Initialisation is per member, from the member's own seed on a CPU generator, so a member starts from the same
+Initialization is per member, from the member's own seed on a CPU generator, so a member starts from the same
 weights whatever it is packed with and on whatever device it runs.
 
 Example

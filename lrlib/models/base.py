@@ -40,7 +40,7 @@ class EnsembleModel(ABC):
     activation_size: int = 1
     centered: bool = False
 
-    # ---- initialisation -------------------------------------------------------------------------------------
+    # ---- initialization -------------------------------------------------------------------------------------
     @abstractmethod
     def init_one(self, generator: torch.Generator) -> Params:
         """One member's parameters (no K axis), drawn in float64 from ``generator``."""

@@ -17,7 +17,7 @@ class Linear(EnsembleModel):
     ----------
     dim : d (input size; inputs of ``input_shape`` are flattened).
     n_out : 1 (binary: perceptron, logistic regression) or C classes (softmax regression).
-    bias : learn a bias ``b`` ([K] or [K, C]), initialised to 0.
+    bias : learn a bias ``b`` ([K] or [K, C]), initialized to 0.
     scale : s: ``"1/sqrt(d)"`` (the ch. 5 perceptron) or a number (1.0 for plain regression).
     init : ``"normal"`` (w ~ N(0, I)) or ``"zeros"``.
     centered : train on α·(F(w) − F(w0)) (ch. 5: a hinge with margin 1/α on u = w − w0).

@@ -4,7 +4,7 @@ Layer l computes z_l = s_l·(h_{l−1} @ W_l) + b_l and h_l = c·φ(z_l); the la
 Weights are stored ``[K, fan_in, fan_out]`` (the transpose of ``nn.Linear.weight``), biases ``[K, fan_out]``;
 names are ``w1, b1, w2, b2, ...``.
 
-``layers="standard"``: ``nn.Linear``'s initialisation, U(−1/√fan_in, 1/√fan_in) for weights and biases, s_l = 1.
+``layers="standard"``: ``nn.Linear``'s initialization, U(−1/√fan_in, 1/√fan_in) for weights and biases, s_l = 1.
 ``layers="scaled"``: N(0, 1) weights, zero biases, s_l = 1/√fan_in for hidden layers and 1/h or 1/√h
 (``readout``) for the last one.
 """
@@ -222,7 +222,7 @@ class MLP(EnsembleModel):
 
 
 def two_layer(dim: int, width: int, n_out: int = 1, activation: str = "relu", *, bias: bool = True, **kwargs) -> MLP:
-    """One hidden layer, ``nn.Linear`` initialisation: e.g. the 784-800-10 ReLU net of chapter 3.
+    """One hidden layer, ``nn.Linear`` initialization: e.g. the 784-800-10 ReLU net of chapter 3.
 
     >>> two_layer(784, 800, 10).widths
     [784, 800, 10]

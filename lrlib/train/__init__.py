@@ -20,8 +20,8 @@ Public API
 Member columns (one row per member; anything else is carried into the table untouched)
     ``lr`` (required)            learning rate η ≥ 0
     ``batch_size`` (required)    B, 1 ≤ B ≤ N; members are grouped by B (and by loss, sampling, data) automatically
-    ``seed`` (required)          the member's own stream: initialisation and minibatches (and noise)
-    ``init_seed``                initialisation only (default: ``seed``), e.g. same init, different batch order
+    ``seed`` (required)          the member's own stream: initialization and minibatches (and noise)
+    ``init_seed``                initialization only (default: ``seed``), e.g. same init, different batch order
     ``momentum``                 μ in [0, 1), PyTorch convention: v ← μv + g, w ← w − ηv (default 0)
     ``weight_decay``             L2 coefficient λ ≥ 0 added to the gradient as λ·w (default 0)
     ``lr_anneal_step``, ``lr_anneal_factor``      η ← factor·η from that step on (default: never; factor 0.1)

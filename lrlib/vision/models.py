@@ -240,14 +240,14 @@ _BUILDERS = {"wrn": _wrn, "resnet18": _resnet18, "small_cnn": _small_cnn}
 
 
 def build(spec: NetSpec) -> nn.Module:
-    """The network of ``spec``, initialised on the current default device and dtype (draws from the global RNG).
+    """The network of ``spec``, initialized on the current default device and dtype (draws from the global RNG).
 
     With BatchNorm (as chapter 2's code): convs He-normal with fan_out, N(0, 2/(k²·c_out)); BN weight 1, bias 0;
     the linear layer's weight PyTorch's default, its bias 0.
     Without BatchNorm (chapter 4's ResNet-18, and the small CNN) — a reconstruction, the paper does not give it:
     convs He-normal with fan_in, N(0, 2/(k²·c_in)), biases 0, which keeps the forward scale without BN; and the last
     conv of every residual branch starts at zero (as in Fixup/SkipInit), so each block starts as its shortcut and the
-    depth does not blow up the output. Without that, 8 blocks of He-initialised branches grow the logits by orders
+    depth does not blow up the output. Without that, 8 blocks of He-initialized branches grow the logits by orders
     of magnitude and SGD at a usual learning rate diverges.
     """
     model = _BUILDERS[spec.family](spec)

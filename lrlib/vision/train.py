@@ -20,11 +20,11 @@ device and applies the batched transform. Options, all in the spec:
 - bf16 autocast (CPU and CUDA), channels_last, and TF32 on CUDA only when asked (fp32 runs switch cuDNN's default
   TF32 convolutions off for their duration).
 
-Every random draw is counter-based: the model's initialisation, the epoch order, the transform's draws, the
+Every random draw is counter-based: the model's initialization, the epoch order, the transform's draws, the
 activation noise, the extra batches of gradient noise, dropout and the Hessian's start vector come from generators
 seeded by (seed, epoch, stream). So a run resumed from the checkpoint of epoch e draws exactly what an uninterrupted
 run drew, and a checkpoint needs no generator state: model, optimizer (momentum buffers), BatchNorm statistics
-(in the model's state), the table so far and the epoch (see :mod:`lrlib.vision.checkpoint`). The initialisation,
+(in the model's state), the table so far and the epoch (see :mod:`lrlib.vision.checkpoint`). The initialization,
 epoch order, crops and Hessian start vector are drawn on the CPU, so they are the same on every device; activation
 and gradient noise are drawn by generators on the device (cheap, no host round trip), so a CUDA run draws other
 noise than a CPU run of the same spec.

@@ -85,5 +85,5 @@ def data_seed(seed_id: int) -> int:
 
 
 def member_seed(seed_id: int) -> int:
-    """The engine seed (initialisation and SGD order) of seed number ``seed_id`` (shifted by ``LRLIB_SEED``)."""
+    """The engine seed (initialization and SGD order) of seed number ``seed_id`` (shifted by ``LRLIB_SEED``)."""
     return profile.seed(int(seed_id))

@@ -53,15 +53,15 @@ def data_model(points: dict[str, PatchData], dm: DataModel = DATA_MODEL, n_test_
     )
     ax.grid(False)
     ax.axhline(len(train) - 0.5, color="black", linewidth=1.5)
-    ticks = [p * (coords + 1) + c for p in range(3) for c in (0, 1)]
-    ax.set_xticks(ticks, ["e₁", "e₂"] * 3, fontsize=7)
+    ax.set_xticks([p * (coords + 1) + 0.5 for p in range(3)], ["e₁ e₂"] * 3, fontsize=7)  # first two columns
     for p, text in enumerate(["patch 1: y·u or 0", "patch 2: y·v", "patch 3: noise ξ"]):
         ax.text(p * (coords + 1) + (coords - 1) / 2, -1.0, text, ha="center", va="bottom", fontsize=9)
     rows = [f"{'strong' if s else 'weak'} train, y = {int(y):+d}" for s, y in zip(train.strong.tolist(), labels)]
     rows += [f"weak-only test, y = {int(y):+d}" for y in labels[len(train) :]]
     ax.set_yticks(range(len(rows)), rows, fontsize=7)
     ax.set_xlabel(
-        f"the first {coords} of the d = {dm.d} coordinates of each patch (u along e₁, v along e₂, ξ orthogonal to both)"
+        f"the first {coords} of the d = {dm.d} coordinates of each patch\n"
+        "(u along e₁, v along e₂, ξ orthogonal to both)"
     )
     ax.set_title(
         f"{len(train)} training points ({dm.n_strong} strong + {dm.n_weak} weak), {n_test_shown} weak-only test points",
@@ -72,7 +72,7 @@ def data_model(points: dict[str, PatchData], dm: DataModel = DATA_MODEL, n_test_
     energies = {
         "‖u‖²": dm.u_norm**2,
         "‖v‖²": dm.v_norm**2,
-        "‖ξ‖²\n(training mean)": float(train.noise.square().sum(1).mean()),
+        "‖ξ‖²\n(mean)": float(train.noise.square().sum(1).mean()),
     }
     bars = bx.bar(range(3), list(energies.values()), color=["#444444", "#0173b2", "#b0b0b0"])
     bx.bar_label(bars, [f"{e:.3g}" for e in energies.values()])

@@ -16,7 +16,7 @@ not available, it released no synthetic code and reports no synthetic numbers.
   P-only (Q-only) example the network's output is its "P part" (its "Q part"): the other slot is zero.
 
 **Network.** Two layers, f(x) = (1/√m)·Σᵢ ±relu(⟨uᵢ, x⟩ + bᵢ) with the readout fixed to ±1/√m (half the units each)
-and uᵢ, bᵢ trained (PyTorch's default initialisation), logistic loss, weight decay, minibatch SGD.
+and uᵢ, bᵢ trained (PyTorch's default initialization), logistic loss, weight decay, minibatch SGD.
 
 **Noise.** The theory models SGD as gradient descent with Gaussian noise in each update [recalled]: here
 w ← w − η(∇L̂_B + σξ), ξ ~ N(0, I), so the noise a step injects grows with the learning rate η.

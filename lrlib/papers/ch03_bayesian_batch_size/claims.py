@@ -30,23 +30,23 @@ def check_claims(res) -> Claims:
 
 def evidence_claims(c: Claims, ev: dict, scale: str) -> None:
     """Figs. 1-3 (spec S1-S3 at smoke; P1-P3 at paper scale)."""
-    paper, tag = scale == "paper", f"[{scale}]"
+    paper = scale == "paper"
     c.at_least(
-        f"{tag} random labels memorised: train accuracy at the weakest λ = {ev['weakest_lam']:.0e} (worst seed)",
+        f"random labels memorized: train accuracy at the weakest λ = {ev['weakest_lam']:.0e} (worst seed)",
         ev["random_train_acc_weakest"],
         1.0,
         paper="100% [recalled]",
     )
     if not paper:
         c.at_least(
-            f"{tag} random labels memorised for every λ ≤ 0.03 (worst seed and λ)",
+            "random labels memorized for every λ ≤ 0.03 (worst seed and λ)",
             ev["random_train_acc_min_below"],
             1.0,
             paper="100% at weak λ [recalled]",
         )
     low, high = ev["random_test_acc_range"]
     c.holds(
-        f"{tag} random labels: test accuracy at chance at every λ and seed",
+        "random labels: test accuracy at chance at every λ and seed",
         0.45 <= low and high <= 0.55,
         [low, high],
         "within [0.45, 0.55]",
@@ -54,46 +54,45 @@ def evidence_claims(c: Claims, ev: dict, scale: str) -> None:
     )
     if paper:
         c.between(
-            f"{tag} random labels: test accuracy at the weakest λ (mean of seeds)",
+            "random labels: test accuracy at the weakest λ (mean of seeds)",
             ev["random_test_acc_weakest_mean"],
             0.48,
             0.52,
             paper="50% ± 2% [recalled]",
         )
     c.at_least(
-        f"{tag} informative labels generalise: test accuracy at every λ and seed (worst)",
+        "informative labels generalize: test accuracy at every λ and seed (worst)",
         ev["informative_test_acc_min"],
         0.98 if paper else 0.99,
         paper="≥ 98% [recalled]",
     )
     c.at_least(
-        f"{tag} random labels never beat the null model: min over λ, seeds of E/N",
+        "random labels never beat the null model: min over λ, seeds of E/N",
         ev["min_evidence_random"],
         -0.01,
         paper="never better than null [recalled]",
     )
     c.at_most(
-        f"{tag} informative labels beat the null model: min over λ of E/N (mean of seeds)",
+        "informative labels beat the null model: min over λ of E/N (mean of seeds)",
         ev["min_evidence_informative"],
         -0.3,
         paper="better than null over a broad λ range [recalled]",
     )
     c.at_least(
-        f"{tag} the evidence ranks informative above random labels at every λ and seed: "
-        "min E/N(random) − E/N(informative)",
+        "the evidence ranks informative above random labels at every λ and seed: min E/N(random) − E/N(informative)",
         ev["evidence_gap_min"],
         0.0,
         paper="(implied)",
     )
     c.at_least(
-        f"{tag} evidence tracks test loss: Spearman(E/N, test cross-entropy) across λ, informative labels",
+        "evidence tracks test loss: Spearman(E/N, test cross-entropy) across λ, informative labels",
         ev["spearman_informative"],
         0.5,
         paper="strongly correlated [paper]",
     )
     if paper:
         c.at_most(
-            f"{tag} the evidence's best λ ({ev['argmax_evidence_lam']:.2g}) is within a decade of the "
+            f"the evidence's best λ ({ev['argmax_evidence_lam']:.2g}) is within a decade of the "
             f"test cross-entropy's best λ ({ev['argmin_test_ce_lam']:.2g}): |Δ log10 λ|",
             best_lam_decades(ev),
             1.0,
@@ -108,25 +107,25 @@ def best_lam_decades(ev: dict) -> float:
 
 def learning_rate_claims(c: Claims, sw: dict, scale: str) -> None:
     """Figs. 4-5: B_opt against ε (spec S4-S5 at smoke; P5-P6 at paper scale)."""
-    tag, lr = f"[{scale}]", sw["lr"]
+    lr = sw["lr"]
     slope, band, used = sw["lr_slope"]
     if scale == "paper":
         at1 = lr[np.isclose(lr["lr"], 1.0)].iloc[0]
         c.holds(
-            f"{tag} ε = 1: test accuracy against B has an interior maximum",
+            "ε = 1: test accuracy against B has an interior maximum",
             bool(at1["interior"]),
             f"B_opt = {at1['b_opt']:.3g}",
             "B_opt strictly inside the B grid",
             paper="yes [recalled]",
         )
         c.at_least(
-            f"{tag} ε = 1: best minus full-batch test accuracy",
+            "ε = 1: best minus full-batch test accuracy",
             at1["best_accuracy"] - at1["full_batch_accuracy"],
             0.02,
             paper="a few % [recalled]",
         )
         c.holds(
-            f"{tag} B_opt ∝ ε: enough interior optima to fit ({used} of {len(lr)} ε, counting any argmax "
+            f"B_opt ∝ ε: enough interior optima to fit ({used} of {len(lr)} ε, counting any argmax "
             "inside the grid, as planned)",
             used >= 3,
             used,
@@ -134,7 +133,7 @@ def learning_rate_claims(c: Claims, sw: dict, scale: str) -> None:
             paper="2 decades of ε [recalled]",
         )
         c.between(
-            f"{tag} B_opt ∝ ε: log-log slope (seed-bootstrap 95% band [{band[0]:.2f}, {band[1]:.2f}])",
+            f"B_opt ∝ ε: log-log slope (seed-bootstrap 95% band [{band[0]:.2f}, {band[1]:.2f}])",
             slope,
             0.75,
             1.25,
@@ -144,7 +143,7 @@ def learning_rate_claims(c: Claims, sw: dict, scale: str) -> None:
     smallest, smallest_b = lr["lr"].min(), min(SCALES[scale].sweeps.batch_sizes)
     ok = all(r["interior"] or (r["lr"] == smallest and r["b_argmax"] == smallest_b) for _, r in lr.iterrows())
     c.holds(
-        f"{tag} every ε has an interior optimum B_opt (or the smallest B for the smallest ε)",
+        "every ε has an interior optimum B_opt (or the smallest B for the smallest ε)",
         ok,
         format_bopt(lr).split(", "),
         "interior",
@@ -157,15 +156,14 @@ def learning_rate_claims(c: Claims, sw: dict, scale: str) -> None:
     # [0.017, 0.019]), a magnitude the smoke scale does not pin down; the paper-scale claim keeps the size.
     gap, gap_band = full_batch_gap(lr), bopt_band(sw["lr_rows"], "lr", full_batch_gap)
     c.holds(
-        f"{tag} full batch is worse than the best B at every ε: min of best − full-batch accuracy "
-        "[seed-bootstrap 95% band]",
+        "full batch is worse than the best B at every ε: min of best − full-batch accuracy [seed-bootstrap 95% band]",
         bool(np.isfinite(gap)) and gap_band[0] > 0,
         f"{gap:.4f} [{gap_band[0]:.3f}, {gap_band[1]:.3f}]",
         "band above 0",
         paper="a few % [recalled]",
     )
     c.holds(
-        f"{tag} B_opt ∝ ε: log-log slope over the ε with an interior optimum [seed-bootstrap 95% band]",
+        "B_opt ∝ ε: log-log slope over the ε with an interior optimum [seed-bootstrap 95% band]",
         bool(np.isfinite(slope)) and 0.7 <= slope <= 1.3,
         f"{slope:.3f} over {used} ε [{band[0]:.2f}, {band[1]:.2f}]",
         "in [0.7, 1.3]",
@@ -174,7 +172,7 @@ def learning_rate_claims(c: Claims, sw: dict, scale: str) -> None:
     table = sw["lr_rows"]
     ratio, ratio_band = doubling_mean(lr), bopt_band(table, "lr", doubling_mean)
     c.holds(
-        f"{tag} doubling ε roughly doubles B_opt: geometric mean of B_opt(2ε)/B_opt(ε) over pairs of interior optima "
+        "doubling ε roughly doubles B_opt: geometric mean of B_opt(2ε)/B_opt(ε) over pairs of interior optima "
         "[seed-bootstrap 95% band]",
         bool(np.isfinite(ratio)) and ratio_band[0] <= 3.0 and ratio_band[1] >= 1.4,
         f"{[round(float(r), 3) for r in doubling_ratios(lr)]} [{ratio_band[0]:.2f}, {ratio_band[1]:.2f}]",
@@ -183,8 +181,7 @@ def learning_rate_claims(c: Claims, sw: dict, scale: str) -> None:
     )
     spread, spread_band = g_opt_spread(lr), bopt_band(table, "lr", g_opt_spread)
     c.holds(
-        f"{tag} the noise scale at the optimum, g_opt = εN/(B_opt(1 − m)), agrees across ε: max/min "
-        "[seed-bootstrap 95% band]",
+        "the noise scale at the optimum, g_opt = εN/(B_opt(1 − m)), agrees across ε: max/min [seed-bootstrap 95% band]",
         bool(np.isfinite(spread)) and spread_band[0] <= 2.0,
         f"{spread:.4f} [{spread_band[0]:.2f}, {spread_band[1]:.2f}]",
         "band reaches <= 2",
@@ -222,14 +219,14 @@ def momentum_and_size_claims(c: Claims, sw: dict) -> None:
     m_slope, m_band, m_used = sw["momentum_slope"]
     n_slope, n_band, n_used = sw["n_slope"]
     c.between(
-        f"[paper] B_opt ∝ 1/(1 − m): log-log slope over {m_used} momenta (band [{m_band[0]:.2f}, {m_band[1]:.2f}])",
+        f"B_opt ∝ 1/(1 − m): log-log slope over {m_used} momenta (band [{m_band[0]:.2f}, {m_band[1]:.2f}])",
         m_slope,
         0.75,
         1.25,
         paper="1 [paper]; we test 1 ± 0.25, as for ε",
     )
     c.between(
-        f"[paper] B_opt ∝ N for N ≤ {max(SCALES['paper'].sweeps.n_values)}: log-log slope over {n_used} N (band "
+        f"B_opt ∝ N for N ≤ {max(SCALES['paper'].sweeps.n_values)}: log-log slope over {n_used} N (band "
         f"[{n_band[0]:.2f}, {n_band[1]:.2f}])",
         n_slope,
         0.5,
@@ -242,7 +239,7 @@ def observations(res) -> pd.DataFrame:
     """Measured values the chapter shows but does not assert, each with the reason."""
     ev = evidence_summary(res.table("evidence"), memorise_below=0.03)
     sw, scale_e, scale_s = sweep_summary(res), res.scale("evidence"), res.scale("sweeps")
-    tag_e, tag_s, lr = f"[{scale_e}]", f"[{scale_s}]", sw["lr"]
+    lr = sw["lr"]
     obs = []
 
     def note(name, value, why):
@@ -252,12 +249,12 @@ def observations(res) -> pd.DataFrame:
         m_slope, m_band, m_used = sw["momentum_slope"]
         n_slope, n_band, _ = sw["n_slope"]
         note(
-            f"{tag_s} B_opt ∝ 1/(1 − m): log-log slope over {m_used} momenta",
+            f"B_opt ∝ 1/(1 − m): log-log slope over {m_used} momenta",
             f"{m_slope:.2f} [{m_band[0]:.2f}, {m_band[1]:.2f}]",
             "asserted at paper scale only, as planned before the runs",
         )
         note(
-            f"{tag_s} B_opt ∝ N: log-log slope over N = {', '.join(str(n) for n in SCALES[scale_s].sweeps.n_values)}",
+            f"B_opt ∝ N: log-log slope over N = {', '.join(str(n) for n in SCALES[scale_s].sweeps.n_values)}",
             f"{n_slope:.2f} [{n_band[0]:.2f}, {n_band[1]:.2f}]",
             "not expected at this N: the paper saw it for N ≳ 20,000 [recalled]; asserted, loosely, at paper "
             "scale only",
@@ -265,7 +262,7 @@ def observations(res) -> pd.DataFrame:
     else:
         g = lr.loc[lr["interior"] & lr["trained"], "g_opt"]
         note(
-            f"{tag_s} g_opt across the ε that train, interior optima only (max/min)",
+            "g_opt across the ε that train, interior optima only (max/min)",
             f"{g.max() / g.min():.2f}",
             "no paper-scale threshold was set before the runs; the subset of ε is chosen by a rule added after the run",
         )
@@ -273,7 +270,7 @@ def observations(res) -> pd.DataFrame:
     if len(untrained):
         t_slope, t_band, t_used = sw["lr_slope_trained"]
         note(
-            f"{tag_s} B_opt ∝ ε over the ε that train (best seed-mean accuracy ≥ {TRAINED_ACCURACY:.0%}): slope "
+            f"B_opt ∝ ε over the ε that train (best seed-mean accuracy ≥ {TRAINED_ACCURACY:.0%}): slope "
             f"over {t_used} ε",
             f"{t_slope:.2f} [{t_band[0]:.2f}, {t_band[1]:.2f}]",
             f"a rule added after the run: at ε = {', '.join(f'{e:g}' for e in untrained)} no B trains, so their "
@@ -281,25 +278,24 @@ def observations(res) -> pd.DataFrame:
         )
     best_slope, best_band, best_used = sw["lr_slope_best"]
     note(
-        f"{tag_s} B_opt ∝ ε with the best test accuracy during training instead of the final one: slope over "
-        f"{best_used} ε",
+        f"B_opt ∝ ε with the best test accuracy during training instead of the final one: slope over {best_used} ε",
         f"{best_slope:.2f} [{best_band[0]:.2f}, {best_band[1]:.2f}]",
         "a second metric, planned before the runs as a cross-check; the claims use the final accuracy",
     )
-    note(f"{tag_s} g_opt = εN/(B_opt(1 − m)) per ε", ", ".join(f"{v:.0f}" for v in lr["g_opt"]), "descriptive")
+    note("g_opt = εN/(B_opt(1 − m)) per ε", ", ".join(f"{v:.0f}" for v in lr["g_opt"]), "descriptive")
     note(
-        f"{tag_e} largest λ at which every seed memorises the random labels",
+        "largest λ at which every seed memorizes the random labels",
         f"{ev['largest_memorising_lam']:.2g}",
         "descriptive",
     )
     note(
-        f"{tag_e} Spearman(E/N, test CE) across λ and label noise (Fig. 3)",
+        "Spearman(E/N, test CE) across λ and label noise (Fig. 3)",
         f"{ev['spearman_all']:.2f}",
         "no threshold was set before the runs",
     )
     if scale_e != "paper":
         note(
-            f"{tag_e} best λ by evidence vs by test cross-entropy",
+            "best λ by evidence vs by test cross-entropy",
             f"{ev['argmax_evidence_lam']:.2g} vs {ev['argmin_test_ce_lam']:.2g}",
             "asserted at paper scale only: at smoke scale the test "
             "cross-entropy of 0 vs 1 is too flat in λ to place its best λ",

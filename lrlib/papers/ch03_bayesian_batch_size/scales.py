@@ -40,7 +40,7 @@ class SweepScale:
     epochs : training length, the same for every member (epochs of the member's own N)
     eval_every : epochs between test evaluations (for the best-during-training accuracy; the final one is
         used for B_opt)
-    seeds : seed bases; each member's initialisation and minibatch order come from its seed
+    seeds : seed bases; each member's initialization and minibatch order come from its seed
     lrs, momentum, batch_sizes : part ``lr`` (eps on the batch-mean gradient; m; B in examples)
     momentum_lr, momenta, momentum_batch_sizes : part ``momentum``
     n_lr, n_values, n_batch_sizes : part ``n`` (batch sizes above N are skipped)

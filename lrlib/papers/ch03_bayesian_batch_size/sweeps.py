@@ -1,6 +1,6 @@
 """Figs. 4-7: test accuracy against batch size, trained by the ensemble engine in batched programs.
 
-A one-hidden-layer ReLU net (PyTorch ``nn.Linear`` initialisation, no L2) is trained with SGD and momentum on
+A one-hidden-layer ReLU net (PyTorch ``nn.Linear`` initialization, no L2) is trained with SGD and momentum on
 the batch-mean cross-entropy for a **fixed number of epochs** at every (eps, B, m, N), by the ensemble engine
 (:func:`lrlib.train.train`). The noise scale is g = eps (N/B - 1)/(1 - m) ~= eps N / (B (1 - m)), so if test
 accuracy depends on g alone, its optimum sits at a fixed g_opt and B_opt ~ eps N / (1 - m).

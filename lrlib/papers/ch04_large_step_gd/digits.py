@@ -19,7 +19,7 @@ test loss and accuracy.
 The plain arms run on lrlib's ensemble engine (phase 2 as an LR anneal at the end of phase 1, the sharpness as a
 checkpoint measurement). The engine cannot express the amplified noise (its noise options are isotropic Gaussian
 noise on the gradient and on pre-activations; ĝ needs two more minibatch gradients per step), so the noise arms
-run in :func:`train_amplified_noise`, a small batched loop on the same model family, the same initialisation and
+run in :func:`train_amplified_noise`, a small batched loop on the same model family, the same initialization and
 the same minibatch stream: with α = 0 it reproduces the engine's run (``tests/test_ch04_digits.py``).
 """
 
@@ -55,8 +55,8 @@ COLUMNS = (
 class DigitsScale:
     """What one scale runs on the digits. Learning rates are per step (dimensionless); steps are SGD/GD updates."""
 
-    seeds: int  # independent runs per SGD arm (initialisation and minibatch order)
-    gd_seeds: int  # independent runs per GD arm (initialisation)
+    seeds: int  # independent runs per SGD arm (initialization and minibatch order)
+    gd_seeds: int  # independent runs per GD arm (initialization)
     sgd_steps: int  # phase-1 steps of large-LR SGD; small-LR arms run this many (equal steps) or k× (equal Σγ)
     sgd_phase2_steps: int  # phase-2 steps of every SGD arm (noise-free, at the small LR)
     gd_steps: int  # phase-1 steps of large-LR full-batch GD (small-LR arms: this many, or k×)
@@ -265,7 +265,7 @@ def train_amplified_noise(
     """SGD with amplified noise ĝ = g_B + α(g_B′ − g_B″)/√2 in phase 1 and plain SGD at ``phase2_lr`` in phase 2.
 
     B, B′, B″ are independent minibatches of ``batch_size`` distinct points; B is the member's own engine stream
-    (same initialisation and batches as :func:`lrlib.train.train` for the same seed). One forward and backward
+    (same initialization and batches as :func:`lrlib.train.train` for the same seed). One forward and backward
     pass over the 3B points serves the three gradients (each example's loss gradient weighted by 1, α/√2 or
     −α/√2, over B: :func:`amplified_noise_step`). Returns the same rows as :func:`train_plain`."""
     batch = int(members["batch_size"].iloc[0])

@@ -154,13 +154,14 @@ def figure_accuracy(res):
     arm; differences are reported, not asserted (spec S10)."""
     import matplotlib.pyplot as plt
 
-    from ...plots import COLUMN_IN
+    from ...plots import COLUMN_IN, plain_log_labels
 
     fig, axes = plt.subplots(2, 2, figsize=(COLUMN_IN, 7.0), width_ratios=[7, 3], sharex="col")
     for j, family in enumerate(("SGD", "GD")):
         _arm_panel(axes[0, j], res, family, "test_accuracy", 2, PROTOTYPE_TEST_ACCURACY, "test accuracy (final)")
         _arm_panel(axes[1, j], res, family, "train_loss", 2, {}, "train loss (final)")
         axes[1, j].set_yscale("log")
+        plain_log_labels(axes[1, j])
         axes[0, j].set_title(family)
     fig.suptitle("After phase 2 (the small LR, no noise, for every arm)", fontsize="medium")
     fig.legend(handles=_legend_handles(), loc="outside lower center", ncols=3, fontsize=8)

@@ -9,7 +9,7 @@ TITLE = "Chapter 4: gradient descent with large step sizes"
 
 @dataclass(frozen=True)
 class Scale:
-    theory: theory.TheoryScale  # C1–C5: grids of initialisations and step sizes [reconstructed]
+    theory: theory.TheoryScale  # C1–C5: grids of initializations and step sizes [reconstructed]
     digits: digits.DigitsScale  # MLP on scikit-learn digits, SGD and GD arms [reconstructed]
     cifar: cifar.CifarScale  # part `cifar`: the paper's setting (a GPU); part `cifar-cpu`: cifar.CPU
 

@@ -11,7 +11,7 @@ quotes for them are prototype measurements [prototype] that these parts recomput
 - C4: noise orthogonal to the escape direction: the x-trajectory is GD's for any noise magnitude.
 - C5: isotropic Gaussian noise at a small step escapes only by blurring the global minimum.
 
-Every run is vectorised over all initialisations (and over step sizes or noise levels): one numpy array, one
+Every run is vectorised over all initializations (and over step sizes or noise levels): one numpy array, one
 loop over steps.
 """
 
@@ -29,7 +29,7 @@ from ... import profile
 from ...experiment import Part, Unit
 
 VERSION = 1
-#: the initialisation interval of every construction (uniform grid on [-BOX, BOX], or [-BOX, BOX]² in 2-D)
+#: the initialization interval of every construction (uniform grid on [-BOX, BOX], or [-BOX, BOX]² in 2-D)
 BOX = 4.0
 #: a final point within this distance of the dip's centre (5 dip widths) is trapped in the dip
 TRAP_WIDTHS = 5.0

@@ -1,7 +1,7 @@
 """Chapter 5: SGD noise in the (α, T) plane (Sclocchi, Geiger & Wyart, ICML 2023).
 
 Symbols (the paper's): dt the step size, B the batch size, h the width, P the number of training points, α the
-initialisation scale, T = dt/(B·h) the temperature (h = 1 for the perceptron), t* = dt × steps the training time,
+initialization scale, T = dt/(B·h) the temperature (h = 1 for the perceptron), t* = dt × steps the training time,
 χ the depletion exponent of the perceptron data.
 
 - ``scales.py``: both scales of the three experiments, side by side

@@ -50,7 +50,7 @@ def plot_plane(
         alphas,
         temps,
         z,
-        xlabel="initialisation scale α (log₂ axis)",
+        xlabel="initialization scale α (log₂ axis)",
         ylabel="temperature T = dt/(B·h) (log₂ axis)",
         cbar_label=label,
         mask=div,
@@ -68,7 +68,7 @@ def plot_plane(
     )
     plots.log2_ticks(ax, alphas, temps)
     if annotate:  # the regions of α are named in the axis label, where they cover no cell
-        ax.set_xlabel("← feature learning      initialisation scale α (log₂ axis)      lazy →")
+        ax.set_xlabel("← feature learning      initialization scale α (log₂ axis)      lazy →")
         box = dict(boxstyle="round,pad=0.2", facecolor="white", alpha=0.8, linewidth=0)
         la, lt = np.log2(alphas), np.log2(temps)
         if div.any():

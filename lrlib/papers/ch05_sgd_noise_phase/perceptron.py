@@ -142,7 +142,7 @@ def simulate_events(
     keys : int array [R], optional
         Random-stream key of each run (see :func:`run_key`); default ``run_key(r)``.
     alpha : float
-        Initialisation scale α; the margin is ``κ = 1/α``.
+        Initialization scale α; the margin is ``κ = 1/α``.
     batch_size : int
         B, distinct indices per step.
     max_updates, max_steps : caps on effective updates and on SGD steps; a run stopped by a cap is unfitted.

@@ -1,6 +1,6 @@
 """Chapter 5's two scales, side by side: the perceptron sweep, the (α, T) phase grid and the lazy-regime sweep.
 
-Units: dt (the step size) and T = dt/(B·h) (the temperature) are per SGD step; α (the initialisation scale) and χ
+Units: dt (the step size) and T = dt/(B·h) (the temperature) are per SGD step; α (the initialization scale) and χ
 (the depletion exponent) are dimensionless; P, pool, d and widths count points, inputs and units. The field names
 of :class:`PhaseGrid` and :class:`LazySweep` are the store keys of their entries (:mod:`.experiments`): renaming
 one orphans the stored results.
@@ -31,7 +31,7 @@ class Perceptron:
     Ps: tuple[int, ...]  # training-set sizes (points)
     dts: tuple[float, ...]  # step sizes; T = dt/B
     seeds: int  # seeds per point
-    alpha: float  # initialisation scale (margin κ = 1/α)
+    alpha: float  # initialization scale (margin κ = 1/α)
     batch_size: int  # B, points per step
     max_updates: int  # cap on effective (non-idle) updates per run
     chi0_max_P: int | None = None  # χ = 0 only up to this P (None: at every P) ...
@@ -59,7 +59,7 @@ class PhaseGrid:
     width: int  # units per hidden layer h
     activation: str
     batch_size: int  # B, points per step
-    alphas: tuple[float, ...]  # initialisation scales α
+    alphas: tuple[float, ...]  # initialization scales α
     temps: tuple[float, ...]  # temperatures T = dt/(B·h), per step
     seeds: int  # seeds per cell
     max_steps: int  # step cap: a run that has not fitted by then is 'unfitted'
@@ -82,7 +82,7 @@ class LazySweep:
     width: int  # units per hidden layer h
     activation: str
     batch_size: int  # B, points per step
-    alpha: float  # initialisation scale α
+    alpha: float  # initialization scale α
     temps: tuple[float, ...]  # temperatures T = dt/(B·h), per step
     seeds: int  # seeds per P
     max_steps: int  # step cap
