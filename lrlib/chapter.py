@@ -167,6 +167,18 @@ def start(chapter) -> ChapterRun:
     )
 
 
+def section(chapter):
+    """A later page of a chapter split over several pages: the chapter's run and results, loaded exactly as its
+    first page loads them (the same scales, the same stored or cached entries), with its findings glued for the
+    page's prose. Returns ``(run, results)``."""
+    from .findings import glue
+
+    run = start(chapter)
+    res = chapter.load(run)
+    glue(chapter.findings(res))
+    return run, res
+
+
 def _damaged(parts) -> list[str]:
     """Labels of the parts' paper-scale units whose entry folder exists but is not intact (half-copied, edited)."""
     from . import experiment

@@ -56,19 +56,39 @@ with open(_os.environ["LRLIB_SEEDS_OUT"], "w") as _f:
 
 
 def notebooks() -> dict[str, Path]:
-    """Each chapter's notebook, by chapter key: ``book/03-bayesian-batch-size.ipynb`` is ``ch3``."""
+    """Each chapter's first page, by chapter key: ``book/03-bayesian-batch-size.ipynb`` is ``ch3``."""
     found = sorted((profile.REPO_ROOT / "book").glob("[0-9][0-9]-*.ipynb"))
     return {f"ch{int(nb.name[:2])}": nb for nb in found}
 
 
-def _code_digest(notebook: Path) -> str:
-    cells = json.loads(notebook.read_text())["cells"]
-    code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
-    return hashlib.sha256(code.encode()).hexdigest()[:16]
+def pages(first: Path) -> list[Path]:
+    """A chapter's pages in reading order: its first page, then ``03b-…``, ``03c-…`` beside it."""
+    return [first, *sorted(first.parent.glob(f"{first.name[:2]}[a-z]-*.ipynb"))]
+
+
+def _code_digest(notebooks: list[Path]) -> str:
+    code = []
+    for notebook in notebooks:
+        cells = json.loads(notebook.read_text())["cells"]
+        code += ["".join(c["source"]) for c in cells if c["cell_type"] == "code"]
+    return hashlib.sha256("\n".join(code).encode()).hexdigest()[:16]
 
 
 def config(key: str, offset: int) -> dict:
     return {"experiment": EXPERIMENT, "version": VERSION, "chapter": key, "offset": offset}
+
+
+def run_chapter(notebooks: list[Path], offset: int, cache: Path, timeout: int = 1800) -> pd.DataFrame:
+    """Execute a chapter's pages in order at smoke scale with ``LRLIB_SEED=offset`` (one results cache, so a later
+    page reads what the first computed); one row per smoke claim, whichever page checks it, plus :data:`RAN`,
+    which holds only if every page ran to the end."""
+    tables = [run_notebook(nb, offset, cache, timeout) for nb in notebooks]
+    ran = [t[t.claim == RAN].iloc[0] for t in tables]
+    errors = "; ".join(r.measured for r in ran if not r.passed)[:500]
+    claims = pd.concat([t[t.claim != RAN] for t in tables], ignore_index=True)
+    title = claims["title"].iloc[0] if len(claims) else ""
+    row = dict(claim=RAN, scale="smoke", passed=all(r.passed for r in ran), measured=errors or "yes", title=title)
+    return pd.DataFrame([row, *claims.to_dict("records")], columns=["claim", "scale", "passed", "measured", "title"])
 
 
 def run_notebook(notebook: Path, offset: int, cache: Path, timeout: int = 1800) -> pd.DataFrame:
@@ -117,12 +137,13 @@ def run_notebook(notebook: Path, offset: int, cache: Path, timeout: int = 1800) 
 
 def _one(key: str, notebook: str, offset: int, cache: str, root: str) -> tuple[str, int, float]:
     start = time.perf_counter()
-    table = run_notebook(Path(notebook), offset, Path(cache))
+    chapter_pages = pages(Path(notebook))
+    table = run_chapter(chapter_pages, offset, Path(cache))
     prov = {
         **profile.provenance(time.perf_counter() - start, scale="smoke"),
         "seed_offset": offset,
-        "notebook": Path(notebook).name,
-        "notebook_code_sha256": _code_digest(Path(notebook)),
+        "notebook": ", ".join(p.name for p in chapter_pages),
+        "notebook_code_sha256": _code_digest(chapter_pages),
     }
     Store(root).put(config(key, offset), table=table, provenance=prov)
     return key, offset, time.perf_counter() - start

@@ -35,6 +35,19 @@ def test_a_notebook_at_several_offsets_gives_per_claim_pass_rates(tmp_path):
     assert set(rates.title) == {"Toy chapter"}
 
 
+def test_a_chapter_over_several_pages_runs_them_in_order_and_takes_the_claims_where_they_are(tmp_path):
+    first, later = tmp_path / "09-toy.ipynb", tmp_path / "09b-claims.ipynb"
+    cell = nbformat.v4.new_code_cell
+    nbformat.write(nbformat.v4.new_notebook(cells=[cell("x = 1")]), first)
+    nbformat.write(nbformat.v4.new_notebook(cells=[cell(NOTEBOOK)]), later)
+    (tmp_path / "10-next.ipynb").write_text(first.read_text())  # another chapter's page is not one of ours
+    assert seeds.pages(first) == [first, later]
+    table = seeds.run_chapter(seeds.pages(first), 0, tmp_path / "cache").set_index("claim")
+    assert table.loc[RAN, "passed"] and table.loc["always holds", "passed"]
+    crashed = seeds.run_chapter(seeds.pages(first), 2, tmp_path / "cache").set_index("claim")
+    assert not crashed.loc[RAN, "passed"] and "crashes at offset 2" in crashed.loc[RAN, "measured"]
+
+
 def test_the_claims_table_shows_the_rate_beside_each_smoke_claim(monkeypatch):
     rates = pd.DataFrame(
         dict(chapter="ch9", title="Toy chapter", claim=[RAN, "a"], held=[20, 19], offsets=[20, 20], rate=[1, 0.95])
