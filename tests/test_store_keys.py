@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from lrlib import experiment, seeds
+from lrlib import bench, experiment, seeds
 from lrlib.papers import CHAPTERS, chapter
 from lrlib.store import config_key
 
@@ -64,4 +64,5 @@ def test_every_stored_experiment_belongs_to_a_chapter(shared_data, monkeypatch):
     monkeypatch.delenv("LRLIB_SEED", raising=False)
     written = {u.config["experiment"] for key in CHAPTERS for p in chapter(key).PARTS for u in p.units("paper")}
     written.add(seeds.EXPERIMENT)  # the seed-robustness runs of every chapter's notebook (lrlib.seeds)
+    written.add(bench.PAGE["experiment"])  # the engine page's stored benchmark (python -m lrlib.bench --store)
     assert set(stored_keys()) <= written, f"stored experiments no part writes: {set(stored_keys()) - written}"
