@@ -29,7 +29,9 @@ def test_every_notebook_is_in_the_book():
     toc = (ROOT / "_toc.yml").read_text()
     toc = yaml.safe_load(toc)
     chapters = [c for part in toc["parts"] for c in part["chapters"]]
-    listed = {toc["root"]} | {c["file"] for c in chapters} | {s["file"] for c in chapters for s in c.get("sections", [])}
+    listed = (
+        {toc["root"]} | {c["file"] for c in chapters} | {s["file"] for c in chapters for s in c.get("sections", [])}
+    )
     missing = [nb.name for nb in NOTEBOOKS if f"book/{nb.stem}" not in listed]
     assert not missing, f"notebooks not in _toc.yml: {missing}"
     assert NOTEBOOKS, "the book has no notebooks"
