@@ -64,6 +64,14 @@ def paper_source(paper: str) -> tuple[str, str]:
     return (paper[: hit.start()] + paper[hit.end() :]).strip(), hit.group(1)
 
 
+_SUBSCRIPT = re.compile(r"(?<![\w\\$])([A-Za-zα-ωΑ-Ω])_([A-Za-z0-9]+)\b")
+
+
+def _typeset(name: str) -> str:
+    """A claim's name for Markdown: ``B_opt`` becomes $B_\\text{opt}$, ``x_l`` becomes $x_l$ (tables keep the name)."""
+    return _SUBSCRIPT.sub(lambda m: f"${m[1]}_{{{m[2]}}}$" if len(m[2]) == 1 else f"${m[1]}_\\text{{{m[2]}}}$", name)
+
+
 def _fmt(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
@@ -241,7 +249,10 @@ class Summary:
         ]
         if c.not_reproduced:
             lines += ["", f"Not reproduced at paper scale ({len(c.not_reproduced)}), discussed where they are drawn:"]
-            lines += [f"- {item.name}: measured {_fmt(item.measured)}, test {item.test}" for item in c.not_reproduced]
+            lines += [
+                f"- {_typeset(item.name)}: measured {_fmt(item.measured)}, test {_typeset(item.test)}"
+                for item in c.not_reproduced
+            ]
         body = "\n".join(lines)
         return f"```{{admonition}} What this chapter finds\n:class: tip\n{body}\n```"
 
@@ -268,7 +279,7 @@ class Outcome:
         if not self.not_reproduced:
             return f"**{self.title}: all {self.n_claims} claims hold.**"
         rows = "\n".join(
-            f"- **{c.name}**: measured {_fmt(c.measured)}; test {c.test}; paper {c.paper or '—'}"
+            f"- **{_typeset(c.name)}**: measured {_fmt(c.measured)}; test {_typeset(c.test)}; paper {c.paper or '—'}"
             for c in self.not_reproduced
         )
         return (

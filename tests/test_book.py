@@ -283,3 +283,25 @@ def test_figures_are_legible_at_the_column_width(html, browser):
                 problems.append(f"{name}: overlapping tick labels: {overlaps[:3]}")
     assert measured > 0, "no figure was measured"
     assert not problems, f"{len(problems)} illegible figures:\n" + "\n".join(problems)
+
+
+def test_prose_has_no_raw_subscripts_or_powers(html, browser):
+    """Math in the text is typeset: no ``B_opt`` or ``2^15`` left in headings and paragraphs (code, links, tables
+    and typeset math aside)."""
+    found = {}
+    for page in _toc_files():
+        _open(browser, html / f"{page}.html")
+        raw = browser.execute_script(
+            "const out = [];"
+            "for (const el of document.querySelectorAll('main p, main li, main h1, main h2, main h3, main h4')) {"
+            "  if (el.closest('pre, table')) continue;"
+            "  const clone = el.cloneNode(true);"
+            "  clone.querySelectorAll('code, mjx-container, .math, script, a, pre').forEach(n => n.remove());"
+            "  const hits = clone.textContent.match(/[A-Za-z\\u0370-\\u03ff][_^][A-Za-z0-9{(\\u0370-\\u03ff]/g);"
+            "  if (hits) out.push(hits[0] + ' in: ' + clone.textContent.trim().slice(0, 60));"
+            "}"
+            "return out;"
+        )
+        if raw:
+            found[page] = raw[:4]
+    assert not found, f"raw subscripts or powers in the prose: {found}"

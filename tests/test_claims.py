@@ -103,3 +103,13 @@ def test_the_paper_value_and_its_source_are_separate_columns():
     table = claims.table()
     assert table["paper"].tolist() == ["1; we test 1 ± 0.25", "Θ(1)", ""]
     assert table["source of the paper value"].tolist() == ["paper", "not stated", ""]
+
+
+def test_the_summary_typesets_subscripts_in_claim_names():
+    claims = Claims("Toy", scale="paper")
+    claims.at_least("B_opt ∝ ε: slope, λ_loc and x_l", 0.0, 1.0)
+    claims.at_least("test_error stays a name", 0.0, 1.0)
+    text = claims.summary()._repr_markdown_()
+    assert r"$B_\text{opt}$ ∝ ε: slope, $λ_\text{loc}$ and $x_{l}$" in text
+    assert "test_error stays a name" in text
+    assert "B_opt" in claims.table().to_string(), "the table keeps the plain name"
