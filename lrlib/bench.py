@@ -390,6 +390,15 @@ def page_measurements(store=None) -> list:
     return sorted(found, key=lambda e: str(e.provenance.get("date")), reverse=True)
 
 
+def engine_ratio(entry, workload: str) -> float:
+    """The best engine method's speed over the per-model loop on ``workload`` in a stored page measurement
+    (NaN without one)."""
+    if entry is None:
+        return float("nan")
+    rows = entry.table[(entry.table["workload"] == workload) & (entry.table["method"] != "per-model loop")]
+    return float(rows["ratio_to_loop"].max()) if len(rows) else float("nan")
+
+
 def _print(results: dict) -> None:
     threads = f"{results['threads']} thread{'s' if results['threads'] != 1 else ''}"
     print(

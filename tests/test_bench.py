@@ -31,3 +31,10 @@ def test_the_page_measurement_is_stored_with_the_load_and_read_back(tmp_path, mo
 
 def test_no_stored_measurement_reads_as_none_found(tmp_path):
     assert bench.page_measurements(Store(tmp_path)) == []
+
+
+def test_the_engine_ratio_is_the_best_engine_method_over_the_loop(tmp_path, monkeypatch):
+    monkeypatch.setattr(bench, "run", _fake_run)
+    entry = bench.store_page_measurement(torch.device("cpu"), Store(tmp_path))
+    assert bench.engine_ratio(entry, "ch5") == 3.0
+    assert bench.engine_ratio(None, "ch5") != bench.engine_ratio(None, "ch5"), "no measurement: NaN"
