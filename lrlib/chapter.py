@@ -214,7 +214,7 @@ def _where(root) -> str:
 
 
 def provenance_table(entries: dict[str, Entry]) -> pd.DataFrame:
-    """One row per stored result: where, when and how long it was computed."""
+    """One row per stored result (labelled by its name): where, when and how long it was computed."""
     rows = []
     for name, entry in entries.items():
         p = entry.provenance
@@ -230,4 +230,5 @@ def provenance_table(entries: dict[str, Entry]) -> pd.DataFrame:
                 "key": p.get("config_key"),
             }
         )
-    return pd.DataFrame(rows)
+    columns = ["result", "profile", "device", "torch", "commit", "date", "wall time (s)", "key"]
+    return pd.DataFrame(rows, columns=columns).set_index("result")

@@ -241,7 +241,7 @@ class Results:
         }
 
     def provenance(self) -> pd.DataFrame:
-        """One row per part: its scale, entries, device(s), compute time, commit(s) and dates."""
+        """One row per part (labelled by its title): its scale, entries, device(s), compute time, commit(s), dates."""
         rows = []
         for r in self.parts.values():
             prov = [e.provenance for e in r.entries.values()]
@@ -260,7 +260,7 @@ class Results:
                     else "",
                 }
             )
-        return pd.DataFrame(rows)
+        return pd.DataFrame(rows).set_index("part")
 
 
 def load_all(run, parts: Sequence[Part], *, show_progress: bool | None = None) -> Results:

@@ -73,17 +73,18 @@ class Findings:
 
 def glue(findings: pd.DataFrame) -> pd.DataFrame:
     """Glue every finding's value under its key, for ``{glue:text}`key:.3f``` in the notebook's prose
-    (MyST-NB; outside a Jupyter Book environment nothing is glued). Returns the table, for display."""
+    (MyST-NB; outside a Jupyter Book environment nothing is glued). Returns the table, rows labelled by key, for
+    display."""
     try:
         from myst_nb import glue as _glue
     except ImportError:  # JupyterLab without the book's extras: the prose shows the keys
-        return findings
+        return findings.set_index("key")
     for key, value in zip(findings["key"], findings["value"]):
         value = value.item() if hasattr(value, "item") else value
         _glue(key, value, display=False)
         if key.endswith("_log2"):  # also as the power it is, typeset: "2⁻¹¹" under key_pow
             _glue(f"{key}_pow", power_of_two(value), display=False)
-    return findings
+    return findings.set_index("key")
 
 
 _SUPERSCRIPT = str.maketrans("-0123456789.", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹·")

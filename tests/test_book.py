@@ -169,12 +169,18 @@ def _open(browser, page: Path):
 
 
 def test_math_is_typeset_in_a_browser(html, browser):
-    for page in ["book/intro"] + _chapter_pages():
+    """Every chapter's first page typesets math, and no page leaves TeX as text (code blocks aside)."""
+    for page in _toc_files():
         _open(browser, html / f"{page}.html")
         typeset = browser.execute_script("return document.querySelectorAll('mjx-container').length")
-        text = browser.execute_script("return document.querySelector('main').innerText")
-        assert typeset > 0, f"{page}: no math was typeset"
-        raw = re.findall(r"\\\(|\\\)|\$\$|\\begin\{", text)
+        text = browser.execute_script(
+            "const main = document.querySelector('main').cloneNode(true);"
+            "main.querySelectorAll('pre, code').forEach(n => n.remove());"
+            "return main.textContent"
+        )
+        if page == "book/intro" or page in _chapter_pages():
+            assert typeset > 0, f"{page}: no math was typeset"
+        raw = re.findall(r"\\\(|\\\)|\$\$|\\begin\{|\$[A-Za-z\\]", text)  # $x: math left as text
         assert not raw, f"{page}: raw TeX left in the page: {raw[:5]}"
 
 
@@ -305,3 +311,59 @@ def test_prose_has_no_raw_subscripts_or_powers(html, browser):
         if raw:
             found[page] = raw[:4]
     assert not found, f"raw subscripts or powers in the prose: {found}"
+
+
+def test_code_and_tables_fit_the_column_and_read_as_words(html, browser):
+    """No code or output block runs past the column (code cells are formatted to its width by book/ruff.toml, text
+    outputs wrap), and no shown table numbers its rows 0…n or names a column in snake_case (``lrlib.tables``)."""
+    problems = []
+    for page in _toc_files():
+        _open(browser, html / f"{page}.html")
+        wide, tables = browser.execute_script(
+            "const wide = [...document.querySelectorAll('main pre')]"
+            "  .filter(p => p.offsetParent !== null && p.scrollWidth > p.clientWidth + 1)"
+            "  .map(p => p.innerText.split('\\n').reduce((a, l) => l.length > a.length ? l : a, '').slice(0, 80));"
+            "const tables = [...document.querySelectorAll('main .cell_output table')].map(t => ["
+            "  [...t.querySelectorAll('thead th')].map(th => th.textContent.trim()),"
+            "  [...t.querySelectorAll('thead tr')].some(tr => (tr.querySelector('th') || {}).textContent?.trim()),"
+            "  [...t.querySelectorAll('tbody tr')].map(tr => (tr.querySelector('th') || {}).textContent)]);"
+            "return [wide, tables];"
+        )
+        problems += [f"{page}: a block wider than the column: {line!r}" for line in wide]
+        for head, index_named, rows in tables:
+            counter = [str(i) for i in range(len(rows))]
+            numbered = len(rows) > 1 and not index_named and [r and r.strip() for r in rows] == counter
+            raw = [h for h in head if re.search(r"[a-z]_[a-z]", h)]
+            if numbered:
+                problems.append(f"{page}: a table numbers its rows 0…{len(rows) - 1} (columns {head[:4]})")
+            if raw:
+                problems.append(f"{page}: a table has snake_case column names {raw[:4]}")
+    assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems)
+
+
+def test_figures_are_numbered_by_chapter_and_cited_in_the_text(html, browser):
+    """Every figure of a chapter is a captioned figure numbered "Fig. <chapter>.<k>" (book/_ext/chapter_figure_numbers)
+    and cited from the text by that number."""
+    problems, cited, figures = [], set(), {}
+    for page in _toc_files():
+        _open(browser, html / f"{page}.html")
+        found, refs = browser.execute_script(
+            "const found = [...document.querySelectorAll('main .cell_output img')].map(img => {"
+            "  const f = img.closest('figure');"
+            "  return [f ? f.id : null, f ? (f.querySelector('.caption-number') || {}).textContent : null]; });"
+            "const refs = [...document.querySelectorAll('main a[href*=\"#fig-\"]')]"
+            "  .map(a => a.getAttribute('href').split('#')[1]);"
+            "return [found, refs];"
+        )
+        cited.update(refs)
+        chapter = int(Path(page).name[:2]) if Path(page).name[:2].isdigit() else None
+        for figure_id, number in found:
+            if not figure_id or not number:
+                problems.append(f"{page}: a figure without a numbered caption")
+            elif chapter is not None and not re.fullmatch(rf"Fig\. {chapter}\.\d+\s*", number):
+                problems.append(f"{page}: {figure_id} is numbered {number!r}, not as a figure of chapter {chapter}")
+            else:
+                figures[figure_id] = page
+    problems += [f"{page}: {figure_id} is never cited" for figure_id, page in figures.items() if figure_id not in cited]
+    assert figures, "no numbered figures found"
+    assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems)

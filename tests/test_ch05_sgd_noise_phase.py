@@ -208,8 +208,8 @@ def test_scales_and_parts():
     assert len(SCALES["paper"].perceptron.groups()) == 42
     assert SCALES["paper"].phase.alphas[0] == 2.0**-14 and len(SCALES["paper"].phase.alphas) == 26
     assert len(SCALES["paper"].phase.temps) == 31
-    assert [p.name for p in ch5.PARTS] == ["perceptron", "phase", "lazy", "lazy-check"]
-    assert E.LAZY_CHECK.units("smoke") == []  # the seed check exists at paper scale only
+    assert [p.name for p in ch5.PARTS] == ["perceptron", "phase", "lazy", "lazy-check", "lazy-full"]
+    assert E.LAZY_CHECK.units("smoke") == [] == E.LAZY_FULL.units("smoke")  # both exist at paper scale only
 
 
 def test_phase_grid_is_stored_in_row_blocks_largest_T_first():
@@ -478,3 +478,37 @@ def test_tc_panel_draws_whatever_t_c_a_seed_gives(values):
     figures.plot_tc(ax, fit)
     fig.canvas.draw()
     plots.plt.close(fig)
+
+
+def test_the_full_mnist_lazy_sweep_is_keyed_by_the_data_it_needs_not_the_data_here(shared_data, monkeypatch):
+    """Part lazy-full: every P of the paper's grid, keyed by the full MNIST, so that a machine with the offline
+    subset reads its stored entries; computing it there is a clear error, not a sweep on the wrong pool."""
+    units = [u for block in E.lazy_full_units("paper") for u in block]
+    Ps = SCALES["paper"].lazy.Ps
+    assert sorted({u.config["P"] for u in units}) == sorted(Ps) and max(Ps) == 16_384
+    assert {(u.config["n_total"], u.config["max_P"]) for u in units} == {(E.FULL_MNIST, 16_384)}
+    offline = {u.config["P"]: u.config for block in E.lazy_units("paper") for u in block}
+    assert all(u.config != offline.get(u.config["P"]) for u in units)  # never the offline pool's entries
+    assert list(E.lazy_full_units("smoke")) == []
+    with pytest.raises(D.DataError, match="needs the full mnist \\(70,000 images.*holds 10,999"):
+        units[0].compute()
+
+
+def test_the_page_shows_the_full_mnist_lazy_sweep_only_once_it_is_complete():
+    class Part:
+        def __init__(self, scale, entries, complete):
+            self.scale, self.entries, self.complete = scale, entries, complete
+
+    class Res:
+        def __init__(self, **parts):
+            self.parts = parts
+
+        def scale(self, name):
+            return self.parts[name].scale
+
+    lazy = Part("paper", {"a": 1}, True)
+    assert E.lazy_part(Res(lazy=lazy)) == "lazy"
+    assert E.lazy_part(Res(lazy=lazy, **{"lazy-full": Part("paper", {"a": 1}, False)})) == "lazy"
+    assert E.lazy_part(Res(lazy=lazy, **{"lazy-full": Part("smoke", {}, True)})) == "lazy"
+    full = Res(lazy=lazy, **{"lazy-full": Part("paper", {"a": 1}, True)})
+    assert E.lazy_part(full) == "lazy-full" and E.lazy_label(full) == "paper scale, full MNIST"

@@ -99,7 +99,9 @@ def test_results_name_entries_by_part_and_sum_provenance(tmp_path):
     res = experiment.Results({"rows": result})
     assert set(res.entries) == {"the rows: r0c0", "the rows: r0c1"}
     prov = res.provenance()
-    assert prov.loc[0, "entries"] == 2 and prov.loc[0, "missing"] == 0 and prov.loc[0, "scale"] == "smoke"
+    assert list(prov.index) == ["the rows"]
+    assert prov.loc["the rows", "entries"] == 2 and prov.loc["the rows", "missing"] == 0
+    assert prov.loc["the rows", "scale"] == "smoke"
     with pytest.raises(KeyError, match="no part 'grid'; this chapter's parts are \\['rows'\\]"):
         res["grid"]
     with pytest.raises(ValueError, match="scale must be one of"):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ... import tables
 from ...experiment import Results
 from ...store import Entry
 from .scales import SCALES
@@ -157,22 +158,39 @@ def map_table(ks=(0.5, 0.9, 1.05, 1.1, 1.15, 1.2, 1.25, 1.35, 1.5, 1.6)) -> pd.D
     shown = table.round(4)
     shown["weak growth / step"] = growth.map("{:.3g}".format)
     shown["steps to grow 1000×"] = [f"{np.log(1000) / g:,.0f}" if g > 0 else "never" for g in growth]
-    return shown
+    return shown.set_index(shown.columns[0])
 
 
 # --------------------------------------------------------------------------------- the notebook's tables
+#: the column names of this chapter's tables, as the text writes them
+COLUMNS = {
+    "lr_ratio": "k = η/η*",
+    "seed_id": "seed",
+    "oscillation_fraction": "fraction of steps oscillating",
+    "oscillation": "fraction of steps oscillating",
+    "weak_test": "test accuracy, weak-feature points",
+    "mixed_test": "test accuracy, mixed points",
+    "u": "overlap with u (weaker class)",
+    "v": "overlap with v (weaker class)",
+    "noise_max": "largest noise overlap",
+    "noise_to_weak": "noise / weak feature",
+}
+
+
 def members_table(res: Results) -> pd.DataFrame:
-    """The main comparison, one row per network: what it oscillated, fitted, generalised and learned."""
+    """The main comparison, one row per network: what it oscillated, fitted, generalized and learned."""
     columns = ["lr_ratio", "seed_id", "oscillation_fraction", "train_loss", "weak_test", "mixed_test", "u", "v"]
-    return per_member(part_entry(res, "main"))[columns + ["noise_max"]].round(4)
+    table = per_member(part_entry(res, "main"))[columns + ["noise_max"]].round(4)
+    return tables.readable(table.set_index(["lr_ratio", "seed_id"]), names=COLUMNS)
 
 
 def lr_sweep_table(res: Results) -> pd.DataFrame:
-    return sweep_summary(part_entry(res, "lr-sweep")).round(4)
+    return tables.readable(sweep_summary(part_entry(res, "lr-sweep")).round(4), names=COLUMNS)
 
 
 def noise_window_table(res: Results) -> pd.DataFrame:
-    return sweep_summary(part_entry(res, "noise-window"), by=("noise_to_weak", "lr_ratio")).round(4)
+    table = sweep_summary(part_entry(res, "noise-window"), by=("noise_to_weak", "lr_ratio")).round(4)
+    return tables.readable(table.set_index(["noise_to_weak", "lr_ratio"]), names=COLUMNS)
 
 
 def paper_table(res: Results) -> pd.DataFrame:

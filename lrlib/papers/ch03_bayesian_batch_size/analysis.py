@@ -224,6 +224,20 @@ def sweep(res, name: str) -> pd.DataFrame:
 _SUMMARIES: dict[int, tuple[object, dict]] = {}  # id of a loaded sweeps part -> (the part, its summary)
 
 
+#: the column names of this chapter's tables, as the text writes them (for :func:`lrlib.tables.readable`)
+COLUMNS = {
+    "lr": "ε",
+    "n_train": "N",
+    "interior": "optimum inside the B grid",
+    "b_argmax": "best B of the grid",
+    "edge": "best B at the grid's edge",
+    "best_accuracy": "best test accuracy",
+    "trained": "trains",
+    "full_batch_accuracy": "full-batch test accuracy",
+    "g_opt": "gₒₚₜ = εN/Bₒₚₜ",
+}
+
+
 def sweep_summary(res) -> dict:
     """B_opt tables and slopes of the three sweeps; computed once per loaded part (the bootstraps take seconds,
     and the claims, the findings and three figures read them)."""

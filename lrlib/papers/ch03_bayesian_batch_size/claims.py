@@ -308,4 +308,4 @@ def observations(res) -> pd.DataFrame:
             "asserted at paper scale only: at smoke scale the test "
             "cross-entropy of 0 vs 1 is too flat in λ to place its best λ",
         )
-    return pd.DataFrame(obs)
+    return pd.DataFrame(obs, columns=["observation", "measured", "why not asserted"]).set_index("observation")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ... import plots
+from ... import plots, tables
 from ...claims import Claims
 from ...findings import Findings
 from .cifar import (
@@ -300,4 +300,8 @@ def summary_table(res) -> pd.DataFrame:
     summary = arm_summary(final_runs(res.table(shown_part(res))))
     if summary.empty:
         return summary
-    return summary.assign(arm=summary["arm"].map(ARM_LABELS), budget=summary["budget"].map(BUDGET_LABELS))
+    summary = summary.assign(arm=summary["arm"].map(ARM_LABELS), budget=summary["budget"].map(BUDGET_LABELS))
+    return tables.readable(
+        summary.set_index(["budget", "arm"]),
+        names={"sharpness_phase1": "top Hessian eigenvalue after phase 1", "diverged": "runs diverged"},
+    )

@@ -16,6 +16,27 @@ import pandas as pd
 from ...stats import Fit, bootstrap_se, frame_slope, loglog_slope, resample_within, seed_bootstrap
 from .scales import LAZY_SMALL_CHANGE, NOISE_DOMINATED, TC_RELATIVE
 
+#: the column names of this chapter's tables, as the text writes them (for :func:`lrlib.tables.readable`)
+COLUMNS = {
+    "chi": "χ",
+    "delta": "δ",
+    "gamma": "γ",
+    "gamma_theory": "γ, theory",
+    "n_runs": "runs",
+    "n_P": "values of P",
+    "perp_slope_P": "slope of ‖u⊥‖/(T√d) against P",
+    "b": "b: slope of t*/T against P",
+    "t_slope_T": "slope of t* against T",
+    "perp_scaled": "‖u⊥‖/(T√d), Tα ≥ 64",
+    "plateau_error": "test error, small-T plateau",
+    "T_c": "Tc",
+    "lowest_error": "lowest test error",
+    "T_lowest": "T of the lowest error",
+    "change_vs_plateau": "lowest / plateau − 1",
+    "steps_smallest_T": "steps at the smallest T (median)",
+    "first_T_diverged": "smallest T that diverged",
+}
+
 
 # ==============================================================================================================
 # The perceptron

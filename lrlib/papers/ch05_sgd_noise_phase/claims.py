@@ -13,6 +13,7 @@ from ...claims import Claims
 from ...experiment import Results
 from ...stats import frame_slope
 from . import analysis as A
+from .experiments import lazy_part
 from .scales import NOISE_DOMINATED
 
 #: the smoke-scale band of claim S3 for the slope of u∥ against P, per χ
@@ -129,7 +130,8 @@ def check_claims(res: Results) -> Claims:
             1,
         )
 
-    if res.scale("lazy") == "paper":
+    lazy = lazy_part(res)
+    if res.scale(lazy) == "paper":
         with claims.on_scale("paper"):
-            _lazy_paper(claims, res.table("lazy"))
+            _lazy_paper(claims, res.table(lazy))
     return claims

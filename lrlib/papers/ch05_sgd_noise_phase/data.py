@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import torch
 
-from ...data import load_digits, load_mnist, parity_labels
+from ...data import DataError, data_root, load_digits, load_mnist, parity_labels
 from .scales import MIN_TEST, PAPER_TEST
 
 SPLIT_SEED = 12345  # the shuffle that splits the union of a dataset's splits into test set and pool
@@ -73,9 +73,20 @@ def load_task(dataset: str, max_P: int) -> TaskData:
     return TaskData(dataset, source, x[pool].float(), y[pool].long(), x[test].float(), y[test].long(), n)
 
 
-def task_when_needed(dataset: str, max_P: int) -> Callable[[], TaskData]:
-    """A loader that reads the data the first time something must be trained (reading stored results needs none)."""
-    return functools.cache(lambda: load_task(dataset, max_P))
+def task_when_needed(dataset: str, max_P: int, *, size: int | None = None) -> Callable[[], TaskData]:
+    """A loader that reads the data the first time something must be trained (reading stored results needs none).
+    ``size``: the number of points the union of the splits must hold (a part keyed by the full dataset)."""
+
+    def load() -> TaskData:
+        if size is not None and dataset_size(dataset) != size:
+            raise DataError(
+                f"this part needs the full {dataset} ({size:,} images in its training and test splits); "
+                f"the data folder here ({data_root()}) holds {dataset_size(dataset):,}. Use a folder "
+                "with the canonical MNIST files (LRLIB_DATA, e.g. ../shared/data-full) or let lrlib download them"
+            )
+        return load_task(dataset, max_P)
+
+    return functools.cache(load)
 
 
 @functools.cache

@@ -21,6 +21,8 @@ from .data import TaskData, available_Ps, dataset_size, task_when_needed
 from .model import train_mlp
 from .scales import LAZY_CHECK_OFFSET, SCALES, VERSION, LazySweep, PhaseGrid, check_scale, pow2
 
+#: MNIST's training and test splits together: the pool of the lazy sweep on the full data (part ``lazy-full``)
+FULL_MNIST = 70_000
 #: fields of every network entry's configuration that the scale dataclasses do not hold
 NETWORK_KEY = {"loss": "hinge/alpha", "readout": "1/h", "split_seed": 12345}
 
@@ -206,10 +208,14 @@ def phase_stop(entries: list[Entry], pending: int) -> bool:
     return bool(pending and (done["status"] == "unfitted").all())
 
 
-def _lazy_units(scale: str, seed_offset: int | None):
-    sweep, Ps = check_scale(scale).lazy, lazy_Ps(scale)
-    n_total = dataset_size(sweep.dataset)
-    task = task_when_needed(sweep.dataset, max(Ps))
+def _lazy_units(scale: str, seed_offset: int | None, *, full: bool = False):
+    sweep = check_scale(scale).lazy
+    if full:  # keyed by the data it needs, not the data here: read on any machine, computed where the data is
+        Ps, n_total = tuple(sweep.Ps), FULL_MNIST
+        task = task_when_needed(sweep.dataset, max(Ps), size=FULL_MNIST)
+    else:
+        Ps, n_total = lazy_Ps(scale), dataset_size(sweep.dataset)
+        task = task_when_needed(sweep.dataset, max(Ps))
     yield [
         Unit(
             f"P={P}, seed {seed}",
@@ -226,6 +232,26 @@ def lazy_units(scale: str):
     return _lazy_units(scale, None)
 
 
+def lazy_full_units(scale: str):
+    """The lazy sweep on the full MNIST (training and test splits, 70,000 images), every P of the paper's grid
+    (to 16,384): paper scale only."""
+    sweep = check_scale(scale).lazy
+    return _lazy_units(scale, None, full=True) if scale == "paper" and sweep.dataset == "mnist" else iter(())
+
+
+def lazy_part(res) -> str:
+    """The lazy sweep a page shows: on the full MNIST where that part is stored complete, else the sweep on the
+    data every machine has (MNIST offline: P to 8,192)."""
+    full = res.parts.get("lazy-full")
+    return "lazy-full" if full is not None and full.scale == "paper" and full.entries and full.complete else "lazy"
+
+
+def lazy_label(res) -> str:
+    """The shown lazy sweep's setting, for titles: its scale, and the data where it is the full MNIST."""
+    name = lazy_part(res)
+    return f"{res.scale(name)} scale" + (", full MNIST" if name == "lazy-full" else "")
+
+
 def lazy_check_units(scale: str):
     """The same sweep with the independent seeds ``LAZY_CHECK_OFFSET`` + 0, 1, ...: at paper scale only."""
     return _lazy_units(scale, LAZY_CHECK_OFFSET) if scale == "paper" else iter(())
@@ -235,7 +261,8 @@ PERCEPTRON = Part("perceptron", "the perceptron", perceptron_blocks)
 PHASE = Part("phase", "the (α, T) phase diagram", phase_units, stop=phase_stop, shared=True, partial=True, costly=True)
 LAZY = Part("lazy", "the lazy-regime sweep", lazy_units)
 LAZY_CHECK = Part("lazy-check", "the lazy-regime sweep, check seeds", lazy_check_units)
-PARTS = (PERCEPTRON, PHASE, LAZY, LAZY_CHECK)
+LAZY_FULL = Part("lazy-full", "the lazy-regime sweep on the full MNIST", lazy_full_units, costly=True)
+PARTS = (PERCEPTRON, PHASE, LAZY, LAZY_CHECK, LAZY_FULL)
 
 
 def describe_missing(result: PartResult) -> str:

@@ -14,6 +14,7 @@ from ...experiment import Results
 from ...plots import plt
 from ...stats import frame_slope
 from . import analysis as A
+from .experiments import lazy_label, lazy_part
 from .scales import LAZY_SMALL_CHANGE, NOISE_DOMINATED, SCALES
 
 
@@ -362,14 +363,12 @@ def weight_change_and_time_planes(res: Results):
 
 def lazy_sweep(res: Results):
     """Section 3: the lazy regime against T, one curve per P, and T_c against P."""
-    table = res.table("lazy")
+    table = res.table(lazy_part(res))
     tc = A.tc_fit(table)
     fig, axes = plt.subplots(2, 2, figsize=(plots.COLUMN_IN, 7.4))
     plot_lazy(axes.ravel()[:3], table, tc["tc"])
     plot_tc(axes.ravel()[3], tc)
-    fig.suptitle(
-        f"Lazy regime, α = $2^{{{np.log2(table['alpha'].iloc[0]):g}}}$ ({res.scale('lazy')} scale); dotted: $T_c(P)$"
-    )
+    fig.suptitle(f"Lazy regime, α = $2^{{{np.log2(table['alpha'].iloc[0]):g}}}$ ({lazy_label(res)}); dotted: $T_c(P)$")
     plots.caption(
         fig,
         f"Bands: min–max over {table['seed'].nunique()} seeds; diverged runs "
@@ -381,11 +380,11 @@ def lazy_sweep(res: Results):
 
 def collapse(res: Results):
     """Section 4: the weight change against T·P^(γ/δ)."""
-    table = res.table("lazy")
+    table = res.table(lazy_part(res))
     exps = A.lazy_exponents(table)
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
     plot_collapse(ax, table, exps)
-    ax.set_title(f"Collapse with fitted δ = {exps['delta']:.2f}, γ = {exps['gamma']:.2f} ({res.scale('lazy')} scale)")
+    ax.set_title(f"Collapse with fitted δ = {exps['delta']:.2f}, γ = {exps['gamma']:.2f} ({lazy_label(res)})")
     plots.caption(fig, f"Fit on {exps['n_fit']} runs (all seeds); bands: min–max over seeds.")
     return fig
 
@@ -429,9 +428,9 @@ def exponents(res: Results):
     plot_exponents(
         ax,
         A.perceptron_exponents(perceptron, d=int(perceptron["d"].min())),
-        A.lazy_exponents(res.table("lazy")),
+        A.lazy_exponents(res.table(lazy_part(res))),
     )
-    ax.set_title(f"Fitted exponents: perceptron ({res.scale('perceptron')}) and MLP lazy sweep ({res.scale('lazy')})")
+    ax.set_title(f"Fitted exponents: perceptron ({res.scale('perceptron')}) and MLP lazy sweep ({lazy_label(res)})")
     plots.caption(
         fig,
         "Perceptron: u∥ ∝ T^δ P^γ and t*/T ∝ P^b for Tα ≥ 64. MLP: ‖w − w0‖/‖w0‖ ∝ T^δ P^γ on runs with "
@@ -458,10 +457,10 @@ def exponents_table(res: Results) -> pd.DataFrame:
         }
         for r in A.perceptron_exponents(perceptron, d=d).itertuples()
     ]
-    tc, ex = A.tc_fit(res.table("lazy")), A.lazy_exponents(res.table("lazy"))
+    tc, ex = A.tc_fit(res.table(lazy_part(res))), A.lazy_exponents(res.table(lazy_part(res)))
     rows.append(
         {
-            "system": f"MLP lazy sweep ({res.scale('lazy')})",
+            "system": f"MLP lazy sweep ({lazy_label(res)})",
             "δ": f"{ex['delta']:.2f} ± {ex['delta_se']:.2f}",
             "γ": f"{ex['gamma']:.2f} ± {ex['gamma_se']:.2f} (χ_eff = 1/γ − 1 = {1 / ex['gamma'] - 1:.1f})",
             "b": f"{ex['b']:.2f} ± {ex['b_se']:.2f}",
@@ -487,7 +486,7 @@ def exponents_table(res: Results) -> pd.DataFrame:
             "a": f"k = {k.slope:.2f} ± {k.stderr:.2f} ({k.n} values of α; section 1)",
         }
     )
-    return pd.DataFrame(rows).fillna("")
+    return pd.DataFrame(rows).fillna("").set_index("system")
 
 
 def edge_table(res: Results) -> pd.DataFrame:

@@ -17,6 +17,7 @@ from ...stats import frame_slope
 from . import analysis as A
 from .claims import P7_ALPHA_MIN, P7_TEMPS
 from .data import dataset_size
+from .experiments import lazy_part
 from .scales import NOISE_DOMINATED, PAPER_TEST, SCALES
 
 NAN = float("nan")
@@ -335,7 +336,7 @@ def _phase_lazy_column_ends(f: _Rows, table: pd.DataFrame, err: pd.DataFrame, t_
 
 
 def _lazy(out: Findings, res: Results) -> None:
-    table, scale = res.table("lazy"), res.scale("lazy")
+    table, scale = res.table(lazy_part(res)), res.scale(lazy_part(res))
     f = _Rows(out, "lazy", scale, int(table["seed"].nunique()))
     tc, exps = A.tc_fit(table), A.lazy_exponents(table)
     summary = A.lazy_summary(table, tc["tc"]).set_index("P")

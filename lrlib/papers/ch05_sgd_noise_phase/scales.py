@@ -247,4 +247,4 @@ def overview() -> pd.DataFrame:
                 f"{lz.activation}; B = {lz.batch_size}; ≤ {lz.max_steps:,} steps",
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).set_index(["scale", "experiment"])
