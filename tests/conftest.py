@@ -71,7 +71,10 @@ def stored_paper(shared_data, monkeypatch):
 
     def load(ch):
         res = ch.load(chapter.start(ch))
-        if not all(r.complete and r.scale == "paper" for r in res.parts.values()):
+        # a part with nothing at smoke scale (a larger setting shown once stored, e.g. the full-MNIST sweeps)
+        # leaves the page as it was until it is stored
+        shown = [r for r in res.parts.values() if r.part.units("smoke") or r.scale == "paper"]
+        if not all(r.complete and r.scale == "paper" for r in shown):
             pytest.skip(f"the paper-scale results of {ch.__name__} are not all stored")
         return res
 

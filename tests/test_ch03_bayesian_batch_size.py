@@ -226,3 +226,26 @@ def test_the_stored_paper_results_give_the_chapter_its_findings_and_claims(store
     assert len(claims.items) == 15 and len(failed) == 3
     expected = ("best minus full-batch", "B_opt ∝ ε: log-log slope", "B_opt ∝ N")
     assert all(words in name for words, name in zip(expected, failed)), failed
+
+
+def test_the_full_mnist_n_sweep_is_keyed_by_its_data_and_needs_the_canonical_training_split(shared_data):
+    """Part sweeps-full (Fig. 6 to N = 32,000): its programs are new entries named by their data (the stored
+    sweeps keep theirs), it exists at paper scale only, and without the full training files it says so."""
+    from lrlib.data import DataError
+    from lrlib.papers.ch03_bayesian_batch_size.experiments import SWEEPS_FULL
+
+    units = SWEEPS_FULL.units("paper")
+    configs = [u.config for u in units]
+    assert SWEEPS_FULL.units("smoke") == []
+    assert len(units) == 57 and {c["scale"] for c in configs} == {"paper"}
+    assert {(c["dataset"], c["n_test"], c["n_pool"]) for c in configs} == {("mnist-train", 10_000, 32_000)}
+    assert max(c["n_train"] for c in configs) == 32_000 and min(c["batch_size"] for c in configs) == 16
+    assert all(c["batch_size"] <= c["n_train"] for c in configs)
+    stored = {str(u.config) for u in SWEEPS.units("paper")}
+    assert not stored & {str(c) for c in configs}
+    # every member of a program trains the N sweep's learning rate and momentum, 5 seeds
+    assert all(len(c["members"]) == 5 and {m[0] for m in c["members"]} == {1.0} for c in configs)
+    with pytest.raises(DataError, match="train"):
+        data.sweep_data("full")
+    with pytest.raises(ValueError, match="sweeps setting must be one of"):
+        sweeps.setting("huge")

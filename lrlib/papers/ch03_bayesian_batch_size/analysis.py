@@ -217,11 +217,16 @@ def slope_with_band(
 
 # -------------------------------------------------------------------------------------------- the sweeps
 def sweep(res, name: str) -> pd.DataFrame:
-    """The rows of one sweep (``lr``, ``momentum`` or ``n``) of a chapter run's results."""
+    """The rows of one sweep (``lr``, ``momentum`` or ``n``) of a chapter run's results; the N sweep from the full
+    MNIST where that part is stored complete."""
+    from .experiments import n_part, n_setting
+
+    if name == "n":
+        return sweep_view(res.table(n_part(res)), n_setting(res), name)
     return sweep_view(res.table("sweeps"), res.scale("sweeps"), name)
 
 
-_SUMMARIES: dict[int, tuple[object, dict]] = {}  # id of a loaded sweeps part -> (the part, its summary)
+_SUMMARIES: dict[int, tuple[tuple, dict]] = {}  # id of a loaded sweeps part -> (its parts, their summary)
 
 
 #: the column names of this chapter's tables, as the text writes them (for :func:`lrlib.tables.readable`)
@@ -241,10 +246,10 @@ COLUMNS = {
 def sweep_summary(res) -> dict:
     """B_opt tables and slopes of the three sweeps; computed once per loaded part (the bootstraps take seconds,
     and the claims, the findings and three figures read them)."""
-    part = res["sweeps"]
-    hit = _SUMMARIES.get(id(part))
-    if hit is None or hit[0] is not part:
-        hit = _SUMMARIES[id(part)] = (part, _summarise(res))
+    parts = (res["sweeps"], res.parts.get("sweeps-full"))
+    hit = _SUMMARIES.get(id(parts[0]))
+    if hit is None or any(a is not b for a, b in zip(hit[0], parts)):
+        hit = _SUMMARIES[id(parts[0])] = (parts, _summarise(res))
     return hit[1]
 
 

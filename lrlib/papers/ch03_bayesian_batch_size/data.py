@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from ... import profile
-from .scales import SCALES
+from .scales import sweep_setting
 
 
 def mnist_pool() -> tuple[np.ndarray, np.ndarray, str]:
@@ -67,8 +67,10 @@ def sweep_data(scale: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, to
     Returns x_train_pool [M, D], y_train_pool [M], x_test [n_test, D], y_test [n_test] (float32, int64) and a
     description of the data.
     """
-    cfg = SCALES[scale].sweeps
+    cfg = sweep_setting(scale)
     rng = np.random.default_rng(profile.seed(100))  # the split is fixed: seed base 100 (+ LRLIB_SEED)
+    if cfg.dataset == "mnist-train":
+        return _canonical_splits(cfg, rng)
     if cfg.dataset == "digits":
         from ...data import load_digits
 
@@ -77,7 +79,7 @@ def sweep_data(scale: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, to
     elif cfg.dataset == "mnist":
         x, y, source = mnist_pool()
     else:
-        raise ValueError(f"dataset must be 'digits' or 'mnist', got {cfg.dataset!r}")
+        raise ValueError(f"dataset must be 'digits', 'mnist' or 'mnist-train', got {cfg.dataset!r}")
     order = rng.permutation(len(y))
     test, pool = order[: cfg.n_test], order[cfg.n_test :]
     n_max = max(cfg.n_train, *cfg.n_values)
@@ -90,3 +92,25 @@ def sweep_data(scale: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, to
     as_y = lambda idx: torch.as_tensor(y[idx], dtype=torch.int64)  # noqa: E731
     source = f"{source}; random split: {cfg.n_test} test images, training sets = the first N of the rest"
     return as_x(pool[:n_max]), as_y(pool[:n_max]), as_x(test), as_y(test), source
+
+
+def _canonical_splits(cfg, rng: np.random.Generator):
+    """Training sets from MNIST's 60,000-image training split (the first N of one shuffle), the test set from its
+    10,000-image test split: the full files are required (../shared/data-full offline, or a download)."""
+    from ...data import load_mnist
+
+    train, test = load_mnist("train"), load_mnist("test")
+    n_max = max(cfg.n_train, *cfg.n_values)
+    if len(train) < n_max or len(test) < cfg.n_test:
+        raise ValueError(
+            f"MNIST has {len(train)} training and {len(test)} test images; the setting needs {n_max} and {cfg.n_test}"
+        )
+    pool = rng.permutation(len(train))[:n_max]
+    test_idx = np.arange(cfg.n_test)
+    source = (
+        f"MNIST: training sets are the first N of {n_max:,} images drawn at random from the canonical 60,000-image "
+        f"training split; test set: the canonical test split ({cfg.n_test:,} images); pixels / 255"
+    )
+    as_x = lambda ds, idx: torch.as_tensor(ds.x.numpy()[idx], dtype=torch.float32)  # noqa: E731
+    as_y = lambda ds, idx: torch.as_tensor(ds.y.numpy()[idx], dtype=torch.int64)  # noqa: E731
+    return as_x(train, pool), as_y(train, pool), as_x(test, test_idx), as_y(test, test_idx), source

@@ -20,7 +20,8 @@ def evidence_blocks(scale: str):
 
 
 def sweep_blocks(scale: str):
-    """One block per batched program, cheapest first; the programs load the sweeps' data once between them."""
+    """One block per batched program, cheapest first; the programs load the sweeps' data once between them.
+    ``scale``: a sweeps setting (:func:`.sweeps.setting`)."""
     members = sweeps.all_members(scale)
     data = cache(lambda: sweep_data(scale))
     for n, b in sweeps.groups(scale, members):
@@ -28,7 +29,27 @@ def sweep_blocks(scale: str):
         yield [Unit(f"N={n}, B={b}", config, lambda n=n, b=b: sweeps.compute_group(scale, n, b, data=data()))]
 
 
+def full_n_blocks(scale: str):
+    """The N sweep on the full MNIST (setting ``full``): at paper scale only."""
+    return sweep_blocks("full") if scale == "paper" else iter(())
+
+
+def n_part(res) -> str:
+    """The part whose N sweep a page shows: ``sweeps-full`` (N to 32,000 on the canonical splits) once stored
+    complete, else ``sweeps``."""
+    full = res.parts.get("sweeps-full")
+    return "sweeps-full" if full is not None and full.scale == "paper" and full.entries and full.complete else "sweeps"
+
+
+def n_setting(res) -> str:
+    """The sweeps setting of the N sweep a page shows (``full``, or the scale of part ``sweeps``)."""
+    return "full" if n_part(res) == "sweeps-full" else res.scale("sweeps")
+
+
 EVIDENCE = Part("evidence", "evidence (Figs. 1-3)", evidence_blocks)
 # the book shows the paper-scale sweeps only once every program is stored (partial=False)
 SWEEPS = Part("sweeps", "batch-size sweeps (Figs. 4-7)", sweep_blocks, shared=True, costly=True)
-PARTS = (EVIDENCE, SWEEPS)
+SWEEPS_FULL = Part(
+    "sweeps-full", "N sweep on the full MNIST (Fig. 6, N to 32,000)", full_n_blocks, shared=True, costly=True
+)
+PARTS = (EVIDENCE, SWEEPS, SWEEPS_FULL)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ... import plots
-from . import theory
+from . import sweeps, theory
 from .analysis import (
     TRAINED_ACCURACY,
     bopt_per_seed,
@@ -20,6 +20,7 @@ from .analysis import (
     sweep,
     sweep_summary,
 )
+from .experiments import n_setting
 from .scales import SCALES
 
 LN2 = float(np.log(2.0))
@@ -362,18 +363,19 @@ def _accuracy_and_bopt(res, name: str, by: str, *, label, legend_title: str, xla
 
 
 def fig_training_set_size(res):
-    """Fig. 6: accuracy against B for several N, and B_opt against N."""
-    scale = res.scale("sweeps")
+    """Fig. 6: accuracy against B for several N, and B_opt against N (on the full MNIST where stored)."""
+    setting = n_setting(res)
+    scale = "paper scale, full MNIST" if setting == "full" else f"{setting} scale"
     fig = _accuracy_and_bopt(
         res,
         "n",
         "n_train",
         label=lambda n: f"N = {n}",
-        legend_title=f"ε = {SCALES[scale].sweeps.n_lr:g}; ▼ = $B_\\mathrm{{opt}}$",
+        legend_title=f"ε = {sweeps.setting(setting).n_lr:g}; ▼ = $B_\\mathrm{{opt}}$",
         xlabel="training-set size N (log scale)",
         x_of=lambda v: v,
     )
-    fig.suptitle(f"Fig. 6: accuracy against B for several N, and $B_\\mathrm{{opt}}$ against N ({scale} scale)")
+    fig.suptitle(f"Fig. 6: accuracy against B for several N, and $B_\\mathrm{{opt}}$ against N ({scale})")
     return fig
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 from ...findings import Findings
 from .analysis import TRAINED_ACCURACY, evidence_summary, final_accuracy, format_bopt, sweep, sweep_summary
 from .claims import check_claims
+from .experiments import n_part
 from .scales import SCALES
 
 NAN = float("nan")
@@ -173,6 +174,8 @@ def momentum_and_size_findings(f: Findings, res) -> None:
         f.add(key, quantity, value, part="sweeps", scale=scale, seeds=seeds, **kw)
 
     add("n_values", "training-set sizes N of the sweep", _listed(sw["n"]["n_train"]))
+    n_entries = res[n_part(res)].entries.values()
+    add("n_data", "the N sweep's data", next((e.provenance.get("data_source") for e in n_entries), "not stored"))
     add("bopt_n", "B_opt per N", format_bopt(sw["n"]), unit="examples")
     _slope(add, "slope_n", "B_opt against N, log-log slope", sw["n_slope"], paper="1 for N ≳ 20,000", source="recalled")
     add("momenta", "momenta m of the sweep", _listed(sw["momentum"]["momentum"]))

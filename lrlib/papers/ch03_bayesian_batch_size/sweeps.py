@@ -30,7 +30,7 @@ import torch
 
 from ... import profile
 from .data import sweep_data
-from .scales import SCALES
+from .scales import sweep_setting as setting
 
 EXPERIMENT = "ch3-batch-group"
 VERSION = 1
@@ -38,8 +38,8 @@ SWEEPS = ("lr", "momentum", "n")
 
 
 def sweep_members(scale: str, sweep: str) -> pd.DataFrame:
-    """The members one sweep needs: one row per (eps, m, N, B, seed)."""
-    cfg = SCALES[scale].sweeps
+    """The members one sweep needs: one row per (eps, m, N, B, seed). ``scale``: a sweeps setting."""
+    cfg = setting(scale)
     seeds = [profile.seed(s) for s in cfg.seeds]
     if sweep == "lr":
         rows = [(lr, cfg.momentum, cfg.n_train, b, s) for lr in cfg.lrs for b in cfg.batch_sizes for s in seeds]
@@ -68,8 +68,9 @@ def all_members(scale: str) -> pd.DataFrame:
 def group_config(scale: str, n_train: int, batch_size: int, members: pd.DataFrame | None = None) -> dict:
     """The full configuration of one batched program (all members with this N and B): the store key.
 
-    ``members``: :func:`all_members` of the scale, if already at hand."""
-    cfg = SCALES[scale].sweeps
+    ``members``: :func:`all_members` of the scale, if already at hand. Setting ``full`` is stored at paper
+    scale, its configurations named by their data (``dataset``, ``n_test``, ``n_pool``)."""
+    cfg = setting(scale)
     table = all_members(scale) if members is None else members
     rows = table[(table["n_train"] == n_train) & (table["batch_size"] == batch_size)]
     if rows.empty:
@@ -77,7 +78,7 @@ def group_config(scale: str, n_train: int, batch_size: int, members: pd.DataFram
     return {
         "experiment": EXPERIMENT,
         "version": VERSION,
-        "scale": scale,
+        "scale": "paper" if scale == "full" else scale,
         "n_train": int(n_train),
         "batch_size": int(batch_size),
         "members": rows[["lr", "momentum", "seed"]].to_numpy().tolist(),
@@ -112,7 +113,7 @@ def compute_group(
     from ...models import two_layer
     from ...train import Data, train
 
-    cfg = SCALES[scale].sweeps
+    cfg = setting(scale)
     x_pool, y_pool, x_test, y_test, source = data if data is not None else sweep_data(scale)
     members = pd.DataFrame(group_config(scale, n_train, batch_size)["members"], columns=["lr", "momentum", "seed"])
     members["seed"] = members["seed"].astype(int)
@@ -153,8 +154,9 @@ def compute_group(
 
 
 def sweep_view(table: pd.DataFrame, scale: str, sweep: str) -> pd.DataFrame:
-    """The rows of one sweep: ``lr`` (all eps at m, N), ``momentum`` (all m at its eps, N), ``n`` (all N)."""
-    cfg = SCALES[scale].sweeps
+    """The rows of one sweep: ``lr`` (all eps at m, N), ``momentum`` (all m at its eps, N), ``n`` (all N).
+    ``scale``: the sweeps setting the table was computed in."""
+    cfg = setting(scale)
     close = lambda col, v: np.isclose(table[col].to_numpy(float), v)  # noqa: E731
     if sweep == "lr":
         mask = close("momentum", cfg.momentum) & (table["n_train"] == cfg.n_train)
