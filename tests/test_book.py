@@ -228,12 +228,13 @@ def test_figures_load_and_launch_buttons_exist(html, browser):
 _MEASURE_SVG = """
 const svg = document.documentElement, shown = arguments[0];
 const unit = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
-const small = [], overlaps = [];
+const small = [], overlaps = [], raw = [];
 for (const t of svg.querySelectorAll('text')) {
   const style = getComputedStyle(t);
   if (!t.textContent.trim() || style.fontFamily.includes('STIXSize')) continue;
   const px = parseFloat(style.fontSize) * unit * shown;
   if (px < arguments[1]) small.push([t.textContent.trim().slice(0, 40), Math.round(px * 10) / 10]);
+  if (/[A-Za-z\u0370-\u03ff)][_^][A-Za-z0-9{(\u0370-\u03ff]/.test(t.textContent)) raw.push(t.textContent.trim());
 }
 const corners = t => {
   const b = t.getBBox(), m = t.getScreenCTM();
@@ -259,13 +260,13 @@ for (const axis of svg.querySelectorAll('g[id^="matplotlib.axis"]')) {
     if (p.some(x => q.some(y => !apart(x, y)))) overlaps.push(a + ' / ' + b);
   }
 }
-return [small, overlaps];
+return [small, overlaps, raw];
 """
 
 
 def test_figures_are_legible_at_the_column_width(html, browser):
-    """Every figure is an SVG; at the width the page shows it, no text is smaller than ``plots.MIN_TEXT_PX`` and no
-    two tick labels of an axis overlap."""
+    """Every figure is an SVG; at the width the page shows it, no text is smaller than ``plots.MIN_TEXT_PX``, no
+    two tick labels of an axis overlap, and no label writes math as raw ``x_b`` or ``P^γ``."""
     from lrlib.plots import MIN_TEXT_PX
 
     problems, measured = [], 0
@@ -281,12 +282,14 @@ def test_figures_are_legible_at_the_column_width(html, browser):
                 problems.append(f"{name} is a bitmap, not an SVG")
                 continue
             browser.get(src)
-            small, overlaps = browser.execute_script(_MEASURE_SVG, shown / natural, MIN_TEXT_PX)
+            small, overlaps, raw = browser.execute_script(_MEASURE_SVG, shown / natural, MIN_TEXT_PX)
             measured += 1
             if small:
                 problems.append(f"{name} shown at {shown / natural:.0%}: text below {MIN_TEXT_PX} px: {small[:4]}")
             if overlaps:
                 problems.append(f"{name}: overlapping tick labels: {overlaps[:3]}")
+            if raw:
+                problems.append(f"{name}: raw subscripts or powers (not mathtext): {raw[:3]}")
     assert measured > 0, "no figure was measured"
     assert not problems, f"{len(problems)} illegible figures:\n" + "\n".join(problems)
 

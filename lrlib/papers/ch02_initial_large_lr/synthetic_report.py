@@ -95,7 +95,7 @@ def figure_map(res):
     fig.colorbar(image, ax=axes, shrink=0.8, label="test accuracy (fraction)")
     plots.caption(
         fig,
-        f"{res.scale('map')} scale: η_L = {s.lr_large:g}, η_S = {s.lr_small:g}, anneal at step "
+        f"{res.scale('map')} scale: $\\eta_L$ = {s.lr_large:g}, $\\eta_S$ = {s.lr_small:g}, anneal at step "
         f"{s.anneal_step} of {s.steps}; mean of {s.map_seeds} seed(s) per cell. [reconstructed]",
     )
     return fig

@@ -126,9 +126,9 @@ def figure_gd_switch(res):
     sharp_ax.legend(fontsize="x-small", loc="lower left")
     plots.caption(
         fig,
-        f"{s.setting} setting ({res.scale(name)} scale of part {name!r}): full-batch GD, {s.gd_family} width "
-        f"{s.gd_width} without BN, on the first {s.gd_images:,} training images, no augmentation; "
-        f"{s.gd_seeds} seed(s). Dotted: the switch. [reconstructed] protocol.",
+        f"{s.setting} setting ({res.scale(name)} scale of part {name!r}): full-batch GD, "
+        f"{s.gd_family.replace('_', ' ')} width {s.gd_width} without BN, on the first {s.gd_images:,} "
+        f"training images, no augmentation; {s.gd_seeds} seed(s). Dotted: the switch. [reconstructed] protocol.",
     )
     return fig
 

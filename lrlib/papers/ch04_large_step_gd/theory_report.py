@@ -135,10 +135,16 @@ def figure_c1_trajectories(res: Results):
     ax.legend(fontsize="small")
     steps = np.arange(paths.shape[1]) + 1
     for lr, path, color in zip(lrs, paths, colors):
-        bx.plot(steps, path, color=color, linewidth=1, label=f"γ = {lr:g}  (γ·λ_loc = {lr * cp.curvature_local:.2f})")
-    for value, label, style in ((cp.x_local, "local min x_l", "--"), (cp.x_barrier, "barrier x_b", ":")):
+        bx.plot(
+            steps,
+            path,
+            color=color,
+            linewidth=1,
+            label=f"γ = {lr:g}  ($\\gamma\\lambda_\\mathrm{{loc}}$ = {lr * cp.curvature_local:.2f})",
+        )
+    for value, label, style in ((cp.x_local, "local min $x_l$", "--"), (cp.x_barrier, "barrier $x_b$", ":")):
         bx.axhline(value, color="#444444", linestyle=style, linewidth=1, label=label)
-    bx.set(xlabel="GD step t + 1", ylabel="x_t", title="Iterates over time", xscale="log", ylim=(-0.3, 2.7))
+    bx.set(xlabel="GD step t + 1", ylabel="$x_t$", title="Iterates over time", xscale="log", ylim=(-0.3, 2.7))
     bx.legend(fontsize="x-small", loc="center right")
     return fig
 
@@ -152,13 +158,13 @@ def figure_c1_threshold(res: Results):
     escape = c1_escape(res)
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(COLUMN_IN, 3.3), sharex=True)
     ax.plot(t["lr_curvature"], t["trapped"], "o-", color=COLORS["ours"], markersize=3.5, label="GD, inits on [−4, 4]")
-    ax.axhline(basin_share(res), color=COLORS["theory"], linestyle=":", label="(4 − x_b)/8")
+    ax.axhline(basin_share(res), color=COLORS["theory"], linestyle=":", label="$(4 - x_b)/8$")
     ax.set(ylabel="share ending in the dip", title="Trapped share against the step")
     bx.plot(t["lr_curvature"], t["dip_swing_median"], "o-", color=COLORS["ours"], markersize=3.5)
     bx.set(ylabel="peak-to-peak of x in the dip", title="Oscillation of the trapped runs")
     for axis in (ax, bx):
         axis.set_xscale("log")
-        axis.set_xlabel("γ·λ_loc")
+        axis.set_xlabel(r"$\gamma\lambda_\mathrm{loc}$")
         axis.axvline(2.0, color=COLORS["theory"], linestyle="--", linewidth=1, label="2 (linear stability)")
         axis.axvline(
             escape, color=COLORS["ours"], linestyle="-.", linewidth=1, label=f"{escape:.2f} (escape, fine scan)"
@@ -176,7 +182,7 @@ def figure_c1_fine(res: Results):
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(COLUMN_IN, 3.3), width_ratios=[1, 1.4])
     for name, dip, color in (("C1", C1, COLORS["ours"]), ("C1-narrow", C1_NARROW, COLORS["large_lr"])):
         lam = critical(res, name).curvature_local
-        label = f"h = {dip.h:g}, w = {dip.w:g} (λ_loc = {lam:.0f})"
+        label = f"h = {dip.h:g}, w = {dip.w:g} ($\\lambda_\\mathrm{{loc}}$ = {lam:.0f})"
         t = c1_scan(res, "basin", name)
         ax.plot(t["lr_curvature"], t["trapped"], "o-", color=color, markersize=3.5, label=label)
         w = c1_scan(res, "window", name)
@@ -184,10 +190,14 @@ def figure_c1_fine(res: Results):
         bx.plot(w["lr_curvature"], w["trapped"], "-", color=color, linewidth=1, label=label)
     paper_value(ax, PROTOTYPE_ESCAPE, axis="x", label=f"{PROTOTYPE_ESCAPE} [prototype]")
     n = int(c1_scan(res, "basin")["steps"].iloc[0])
-    ax.set(xlabel="γ·λ_loc", ylabel="share of basin inits trapped", title=f"At the escape ({n} steps)")
+    ax.set(
+        xlabel=r"$\gamma\lambda_\mathrm{loc}$",
+        ylabel="share of basin inits trapped",
+        title=f"At the escape ({n} steps)",
+    )
     ax.legend(fontsize="x-small", loc="center left")
     n = int(c1_scan(res, "window")["steps"].iloc[0])
-    bx.set(xlabel="γ·λ_loc", title=f"After the first escape ({n} steps)")
+    bx.set(xlabel=r"$\gamma\lambda_\mathrm{loc}$", title=f"After the first escape ({n} steps)")
     bx.legend(fontsize="x-small")
     return fig
 
@@ -230,8 +240,13 @@ def figure_c2_trapped(res: Results):
     lam = max(C2.local_curvatures())
     fig, ax = plt.subplots(figsize=(6.0, 3.2))
     ax.plot(t["lr"], t["trapped"], "o-", color=COLORS["ours"], label="GD, inits on a grid of [−4, 4]²")
-    ax.axvline(2 / lam, color=COLORS["theory"], linestyle="--", label=f"2/λ_loc = {2 / lam:.4f}")
-    paper_value(ax, PROTOTYPE_ESCAPE / lam, axis="x", label=f"{PROTOTYPE_ESCAPE}/λ_loc [prototype, from C1]")
+    ax.axvline(2 / lam, color=COLORS["theory"], linestyle="--", label=f"$2/\\lambda_\\mathrm{{loc}}$ = {2 / lam:.4f}")
+    paper_value(
+        ax,
+        PROTOTYPE_ESCAPE / lam,
+        axis="x",
+        label=f"{PROTOTYPE_ESCAPE}$/\\lambda_\\mathrm{{loc}}$ [prototype, from C1]",
+    )
     ax.set(xscale="log", xlabel="step size γ", ylabel="share ending in the dip", title="C2: trapped share")
     ax.legend(fontsize="small")
     return fig
@@ -251,7 +266,7 @@ def figure_c3(res: Results):
         ax.plot(
             rows["sigma"], rows["trapped"], "o-", color=color, label=f"{name} γ = {lr:g} ({steps} steps, {n} inits)"
         )
-    ax.axhline(basin_share(res), color=COLORS["theory"], linestyle=":", label="(4 − x_b)/8")
+    ax.axhline(basin_share(res), color=COLORS["theory"], linestyle=":", label="$(4 - x_b)/8$")
     ax.axvline(C1.w / C3_SMALL_LR, color=COLORS["theory"], linestyle="--", label="kick γσ = dip width w (small γ)")
     ax.set_xscale("symlog", linthresh=0.3)
     ax.set_xlim(0, t["sigma"].max() * 1.5)
@@ -276,8 +291,8 @@ def figure_c4(res: Results):
         label = f"σ = {sigmas[i]:g}"
         ax.plot(steps, path[i, :shown, 0], style, color=color, label=label)
         bx.plot(steps, path[i, :shown, 1], style, color=color, linewidth=0.8, label=label)
-    ax.set(xlabel="SGD step t", ylabel="x_t", title=f"x from x₀ = {C4_TRAJECTORY_X0:g}: max |Δx| = {deviation:g}")
-    bx.set(xlabel="SGD step t", ylabel="y_t", title="y (the noisy coordinate)")
+    ax.set(xlabel="SGD step t", ylabel="$x_t$", title=f"x from x₀ = {C4_TRAJECTORY_X0:g}: max |Δx| = {deviation:g}")
+    bx.set(xlabel="SGD step t", ylabel="$y_t$", title="y (the noisy coordinate)")
     bx.set_yscale("symlog", linthresh=1)
     ax.legend(fontsize="small")
     fig.suptitle(f"C4 at γ = {C4_LRS[0]:g}: the x-trajectories coincide bit for bit", fontsize="medium")
@@ -298,8 +313,8 @@ def figure_c5(res: Results):
     ax.set(xlabel="noise σ", ylabel="RMS of x about 0", title=f"Spread at the global min (γ = {C5_LR:g})")
     ax.legend(fontsize="small")
     bx.plot(t["sigma"], t["trapped_after_quench"], "o-", color=COLORS["ours"], label="measured (noise then GD)")
-    bx.plot(t["sigma"], t["gibbs_beyond_barrier"], "-", color=COLORS["theory"], label="Gibbs mass beyond x_b")
-    bx.axhline(basin_share(res), color=COLORS["theory"], linestyle=":", label="(4 − x_b)/8 (no noise)")
+    bx.plot(t["sigma"], t["gibbs_beyond_barrier"], "-", color=COLORS["theory"], label="Gibbs mass beyond $x_b$")
+    bx.axhline(basin_share(res), color=COLORS["theory"], linestyle=":", label="$(4 - x_b)/8$ (no noise)")
     large = c1_at(res, 0.05)
     bx.axhline(large["trapped"], color=COLORS["large_lr"], label=f"GD at γ = {large['lr']:g}, no noise (C1)")
     bx.set(xlabel="noise σ", ylabel="share ending at the local min", title="Trapped once the noise is off")

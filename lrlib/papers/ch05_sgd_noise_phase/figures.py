@@ -122,7 +122,7 @@ def plot_tc(ax, fit: dict):
         ax.set_xlabel("training-set size P")
         ax.set_ylabel("$T_c$ (temperature)")
         return
-    ax.plot(tc["P"], tc["T_c"], "o", color=plots.COLORS["ours"], label="T_c(P), by the rule in the text")
+    ax.plot(tc["P"], tc["T_c"], "o", color=plots.COLORS["ours"], label="$T_c(P)$, by the rule in the text")
     if np.isfinite(fit["a"]):
         P = np.geomspace(tc["P"].min(), tc["P"].max(), 20)
         c = np.exp(np.mean(np.log(tc["T_c"]) + fit["a"] * np.log(tc["P"])))
@@ -206,7 +206,7 @@ def plot_perceptron(axes, table: pd.DataFrame, exps: pd.DataFrame, d: int):
     for ax in (b, c, dd, e, f):
         ax.set_yscale("log")
     dd.set_xscale("log")
-    dd.set_xlabel("T·√d·P^γ, γ = 1/(1+χ)  (lines: slope 1)")
+    dd.set_xlabel(r"$T\sqrt{d}\,P^\gamma$, γ = 1/(1+χ)  (lines: slope 1)")
     a.set_ylabel("‖u⊥‖ / (T√d)")
     b.set_ylabel("u∥ / (T√d)  (mean over Tα ≥ 64)")
     c.set_ylabel("t* / T  (mean over Tα ≥ 64)")
@@ -433,8 +433,9 @@ def exponents(res: Results):
     ax.set_title(f"Fitted exponents: perceptron ({res.scale('perceptron')}) and MLP lazy sweep ({lazy_label(res)})")
     plots.caption(
         fig,
-        "Perceptron: u∥ ∝ T^δ P^γ and t*/T ∝ P^b for Tα ≥ 64. MLP: ‖w − w0‖/‖w0‖ ∝ T^δ P^γ on runs with "
-        "change < 0.1, t*/T ∝ P^b. Bars: 95 % intervals of the least-squares fits.",
+        "Perceptron: u∥ ∝ $T^\\delta P^\\gamma$ and t*/T ∝ $P^b$ for Tα ≥ 64. "
+        "MLP: ‖w − w₀‖/‖w₀‖ ∝ $T^\\delta P^\\gamma$ on runs with change < 0.1, t*/T ∝ $P^b$. "
+        "Bars: 95 % intervals of the least-squares fits.",
     )
     return fig
 
