@@ -94,6 +94,18 @@ def seed_bootstrap(
     return np.array([statistic(draw()) for _ in range(n_boot)], dtype=float)
 
 
+def ratio_of_means_band(
+    numerator: Sequence[float], denominator: Sequence[float], *, level: float = 0.95, n_boot: int = 400, seed: int = 0
+) -> tuple[float, float]:
+    """The seed-bootstrap band of mean(numerator) / mean(denominator), each group's per-seed values resampled on
+    their own: how far a ratio of two seed means moves with the draw of seeds."""
+    groups = {"numerator": np.asarray(numerator, dtype=float), "denominator": np.asarray(denominator, dtype=float)}
+    boot = seed_bootstrap(
+        lambda g: float(np.mean(g["numerator"]) / np.mean(g["denominator"])), groups, n_boot=n_boot, seed=seed
+    )
+    return percentile_band(boot, level)
+
+
 def resample_within(
     table: pd.DataFrame, picks: Mapping[Any, Sequence], *, group: str, seed_column: str = "seed"
 ) -> pd.DataFrame:

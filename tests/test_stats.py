@@ -103,3 +103,13 @@ def test_findings_are_tidy_and_validated():
         args = dict(key="k", quantity="q", value=1.0, part="p", scale="smoke") | bad
         with pytest.raises(ValueError, match=match):
             f.add(args.pop("key"), args.pop("quantity"), args.pop("value"), **args)
+
+
+def test_ratio_of_means_band_covers_the_ratio_and_shrinks_with_agreeing_seeds():
+    from lrlib.stats import ratio_of_means_band
+
+    low, high = ratio_of_means_band([10.0, 12.0, 8.0], [1.0, 1.2, 0.8])
+    assert low < 10.0 < high
+    assert ratio_of_means_band([10.0, 10.0], [1.0, 1.0]) == (10.0, 10.0)
+    wide = ratio_of_means_band([5.0, 30.0, 10.0], [1.0, 1.0, 1.0])
+    assert wide[1] - wide[0] > high - low
