@@ -5,8 +5,8 @@
 #
 #   tools/cpu-paper.sh start DIR PART [PART ...]   worktree of HEAD at DIR (reused and moved to HEAD if it exists:
 #                                                   its stored entries stay), then the processes
-#   tools/cpu-paper.sh collect DIR                  copy the finished entries from DIR into this checkout's
-#                                                   book/_results (then run the tests and commit them)
+#   tools/cpu-paper.sh collect DIR                  copy the finished entries computed in DIR (untracked there)
+#                                                   into this checkout's book/_results (then test and commit)
 #   tools/cpu-paper.sh status DIR                   the running processes, the entries being computed (with
 #                                                   their start time) and the finished entries not collected yet
 #
@@ -48,7 +48,10 @@ start)
   done ;;
 collect)
   copied=0
-  for e in "$dir"/book/_results/*/*/; do
+  # only entries computed there (untracked in DIR): an entry of DIR's commit that was removed here since (a result
+  # superseded by a new run) stays removed
+  for e in $(git -C "$dir" ls-files --others --directory book/_results | grep -E '^book/_results/[^/]+/[^/]+/$'); do
+    e=$dir/$e
     name=$(basename "$e"); part=$(basename "$(dirname "$e")")
     case $name in .*) continue ;; esac
     [ -f "$e/manifest.json" ] && [ ! -d "$repo/book/_results/$part/$name" ] || continue
