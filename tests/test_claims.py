@@ -113,3 +113,12 @@ def test_the_summary_typesets_subscripts_in_claim_names():
     assert r"$B_\text{opt}$ ∝ ε: slope, $λ_\text{loc}$ and $x_{l}$" in text
     assert "test_error stays a name" in text
     assert "B_opt" in claims.table().to_string(), "the table keeps the plain name"
+
+
+def test_a_band_claim_fails_only_when_the_whole_band_lies_below_the_bound():
+    claims = Claims("t", scale="smoke")
+    held = claims.band_reaches("ratio", 1.4, (1.1, 1.7), 1.5)
+    failed = claims.band_reaches("ratio again", 1.2, (1.0, 1.45), 1.5)
+    missing = claims.band_reaches("no band", 1.2, (float("nan"), float("nan")), 1.5)
+    assert held.passed and not failed.passed and not missing.passed
+    assert held.name == "ratio [seed-bootstrap 95% band]" and held.test == "band reaches >= 1.5"

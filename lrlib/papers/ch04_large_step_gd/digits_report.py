@@ -213,13 +213,7 @@ def add_claims(claims, res) -> None:
                 _values(p1, "noise-temperature", "equal steps", "sharpness"),
                 _values(p1, "large", "reference", "sharpness"),
             )
-            claims.holds(
-                f"{name} [seed-bootstrap 95% band]",
-                bool(np.isfinite(band[1])) and band[1] >= NOISE_RATIO,
-                f"{ratio:.3f} [{band[0]:.2f}, {band[1]:.2f}]",
-                f"band reaches >= {NOISE_RATIO}",
-                paper="≥ 1.5 (spec S9) [reconstructed]",
-            )
+            claims.band_reaches(name, ratio, band, NOISE_RATIO, paper="≥ 1.5 (spec S9) [reconstructed]")
         if res.scale(sgd) == "paper":  # did not hold on our smoke runs; a paper-scale finding, never a regression test
             ratio = _mean(res, "SGD", "noise-temperature", "equal Σγ") / large
             claims.at_least(
