@@ -181,6 +181,9 @@ def test_resume_after_a_kill_reproduces_the_uninterrupted_run(tmp_path, monkeypa
     assert whole.stop_reason.eq("max_epochs").all()
     assert list(whole.activation_noise) == pytest.approx([0.2, 0.2, 0.2, 0.02])
 
+    # its cost counts both sittings: at least the first sitting's epochs 0-1 plus the second's 2-3
+    first_sitting = resumed.loc[resumed.epoch == 1, "wall_seconds"].item()
+    assert vtrain.run_cost(resumed)["wall_time_s"] == resumed["wall_seconds"].max() > first_sitting > 0
     again = train_run(spec, data, {"test": test}, checkpoint_dir=tmp_path / "killed", device="cpu")
     assert saved == [0, 1, 2, 3]  # a finished run is read back, not trained
     pd.testing.assert_frame_equal(again, resumed)

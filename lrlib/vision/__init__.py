@@ -22,7 +22,7 @@ measured option (validate it against fp32 before it stores results), TF32 on CUD
 
 from .data import CIFAR10_MEAN, CIFAR10_STD, CropFlip, ImageData, PatchTransform, Transform, cifar10, epoch_order
 from .models import FAMILIES, NetSpec, NoisyReLU, build, flops_per_image, parameter_count, set_activation_noise
-from .train import CnnRun, RunSpec, train_run
+from .train import CnnRun, RunSpec, run_cost, train_run
 
 __all__ = [
     "CIFAR10_MEAN",
@@ -43,4 +43,5 @@ __all__ = [
     "parameter_count",
     "set_activation_noise",
     "train_run",
+    "run_cost",
 ]

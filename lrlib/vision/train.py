@@ -88,7 +88,7 @@ from . import data as _data
 from . import hessian as _hessian
 from . import models as _models
 
-__all__ = ["RunSpec", "train_run", "CnnRun", "GRAD_NOISE", "AUGMENTS", "PRECISIONS", "STOP_REASONS"]
+__all__ = ["RunSpec", "train_run", "run_cost", "CnnRun", "GRAD_NOISE", "AUGMENTS", "PRECISIONS", "STOP_REASONS"]
 
 GRAD_NOISE = ("none", "amplified", "isotropic")
 AUGMENTS = ("none", "crop_flip", "patch")
@@ -431,6 +431,12 @@ class _Run:
         due = self.spec.hessian_every and epoch % self.spec.hessian_every == 0 and math.isfinite(row["weight_norm"])
         row["hessian_top"] = self.hessian_top(epoch) if due else float("nan")
         return row
+
+
+def run_cost(table: pd.DataFrame) -> dict:
+    """A run's cost for its provenance: ``wall_time_s`` summed over every sitting, evaluation included (a run
+    resumed from its checkpoint would otherwise report only its last sitting's time)."""
+    return {"wall_time_s": float(table["wall_seconds"].max()), "wall_time_counts": "every sitting (resumed runs)"}
 
 
 def train_run(

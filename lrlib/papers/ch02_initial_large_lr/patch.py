@@ -36,7 +36,7 @@ import pandas as pd
 
 from ... import profile
 from ...experiment import Part, Unit
-from ...vision import ImageData, NetSpec, PatchTransform, RunSpec, cifar10, train_run
+from ...vision import ImageData, NetSpec, PatchTransform, RunSpec, cifar10, run_cost, train_run
 from ...vision import checkpoint as _checkpoint
 from ...vision.data import PATCH_MEAN, PATCH_STD
 
@@ -258,7 +258,7 @@ def _entry(table: pd.DataFrame, train: ImageData, test: ImageData) -> dict:
     lead = ["arm", "seed_id", "epoch"]
     return {
         "table": table[lead + [c for c in table.columns if c not in lead]],
-        "provenance": {"data": {"train": train.source, "test": test.source}},
+        "provenance": {"data": {"train": train.source, "test": test.source}} | run_cost(table),
     }
 
 

@@ -42,7 +42,7 @@ import pandas as pd
 
 from ... import profile
 from ...experiment import Part, Unit
-from ...vision import ImageData, NetSpec, RunSpec, cifar10, train_run
+from ...vision import ImageData, NetSpec, RunSpec, cifar10, run_cost, train_run
 from ...vision import checkpoint as _checkpoint
 
 VERSION = 1
@@ -368,7 +368,7 @@ def compute_arm(scale: str, s: CifarScale, arm: str, budget: str, seed_id: int) 
     lead = ["arm", "budget", "seed_id", "phase"]
     return {
         "table": table[lead + [c for c in table.columns if c not in lead]],
-        "provenance": {"data": {"train": train.source, "test": test.source}},
+        "provenance": {"data": {"train": train.source, "test": test.source}} | run_cost(table),
     }
 
 
@@ -383,7 +383,7 @@ def compute_gd(scale: str, s: CifarScale, arm: str, seed_id: int) -> dict:
     lead = ["arm", "seed_id", "step"]
     return {
         "table": table[lead + [c for c in table.columns if c not in lead]],
-        "provenance": {"data": {"train": train.source, "test": test.source}},
+        "provenance": {"data": {"train": train.source, "test": test.source}} | run_cost(table),
     }
 
 
