@@ -223,6 +223,12 @@ class Results:
     def table(self, name: str) -> pd.DataFrame:
         return self[name].table
 
+    def stored_complete(self, name: str) -> bool:
+        """Whether part ``name`` is loaded at paper scale with every entry stored: a larger setting a page switches
+        to only once it is whole (a full-data sweep)."""
+        r = self.parts.get(name)
+        return r is not None and r.scale == "paper" and bool(r.entries) and r.complete
+
     def shown(self, *names: str) -> str:
         """Of parts that are settings of one experiment, largest first (the GPU setting, then the CPU one), the
         one a chapter shows: the first loaded at paper scale with entries, else the first loaded at all."""

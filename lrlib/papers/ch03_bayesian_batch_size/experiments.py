@@ -37,8 +37,7 @@ def full_n_blocks(scale: str):
 def n_part(res) -> str:
     """The part whose N sweep a page shows: ``sweeps-full`` (N to 32,000 on the canonical splits) once stored
     complete, else ``sweeps``."""
-    full = res.parts.get("sweeps-full")
-    return "sweeps-full" if full is not None and full.scale == "paper" and full.entries and full.complete else "sweeps"
+    return "sweeps-full" if res.stored_complete("sweeps-full") else "sweeps"
 
 
 def n_setting(res) -> str:

@@ -242,8 +242,7 @@ def lazy_full_units(scale: str):
 def lazy_part(res) -> str:
     """The lazy sweep a page shows: on the full MNIST where that part is stored complete, else the sweep on the
     data every machine has (MNIST offline: P to 8,192)."""
-    full = res.parts.get("lazy-full")
-    return "lazy-full" if full is not None and full.scale == "paper" and full.entries and full.complete else "lazy"
+    return "lazy-full" if res.stored_complete("lazy-full") else "lazy"
 
 
 def lazy_label(res) -> str:
