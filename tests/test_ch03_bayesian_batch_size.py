@@ -27,6 +27,18 @@ def test_zeros_vs_ones_is_balanced_and_disjoint():
         data.zeros_vs_ones(x, y, 7, rng)
 
 
+def test_zeros_vs_ones_takes_a_balanced_test_set_of_the_asked_size_or_says_what_the_pool_has():
+    rng = np.random.default_rng(0)
+    y = np.array([0] * 30 + [1] * 40)
+    x = np.arange(len(y), dtype=float)[:, None]
+    _, _, xte, yte = data.zeros_vs_ones(x, y, 20, rng, n_test=12)
+    assert len(yte) == 12 and yte.sum() == 6
+    with pytest.raises(ValueError, match=r"leaves 20 images per class for testing, not 42 test images"):
+        data.zeros_vs_ones(x, y, 20, rng, n_test=42)
+    with pytest.raises(ValueError, match="n_test"):
+        data.zeros_vs_ones(x, y, 20, rng, n_test=5)
+
+
 def test_noisy_labels_are_nested_in_the_noise_level():
     rng = np.random.default_rng(1)
     y = rng.integers(0, 2, 1000).astype(float)
@@ -181,6 +193,22 @@ def test_mnist_pool_and_the_paper_scale_sweep_data():
     cfg = SCALES["paper"].sweeps
     assert len(y_test) == cfg.n_test and len(y_pool) == max(cfg.n_values)
     assert x_pool.shape[1] == 784 and x_pool.dtype.is_floating_point
+
+
+def test_the_full_pool_holds_the_papers_evidence_test_set():
+    from lrlib.data import DataError
+
+    try:
+        x, y, source = data.mnist_pool("full")
+    except DataError as missing:
+        pytest.skip(f"the full MNIST files are not available: {missing}")
+    assert x.shape == (70_000, 784) and "70,000" in source
+    assert (np.bincount(y)[:2] == [5923 + 980, 6742 + 1135]).all()
+    cfg = SCALES["paper"].evidence
+    _, ytr, _, yte = data.zeros_vs_ones(x, y, cfg.n_train, np.random.default_rng(0), cfg.n_test)
+    assert (len(ytr), len(yte), yte.sum()) == (800, 10_000, 5_000)
+    with pytest.raises(ValueError, match="pool"):
+        data.mnist_pool("train")
 
 
 def test_best_during_training_takes_the_maximum_over_evaluations():

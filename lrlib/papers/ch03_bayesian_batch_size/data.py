@@ -16,41 +16,65 @@ import torch
 from ... import profile
 from .scales import sweep_setting
 
+#: the MNIST pools of :func:`mnist_pool`
+POOLS = ("offline", "full")
 
-def mnist_pool() -> tuple[np.ndarray, np.ndarray, str]:
-    """The MNIST pool every scale draws from: the 10,000 test images and the first 999 training images.
 
-    Returns inputs [10999, 784] float64 in [0, 1], labels [10999] int, and a description of the files used.
+def mnist_pool(pool: str = "offline") -> tuple[np.ndarray, np.ndarray, str]:
+    """An MNIST pool the chapter draws from.
+
+    ``"offline"`` (every machine): the 10,000 test images and the first 999 training images.
+    ``"full"``: all 70,000 images, the training and test splits together, as the paper's 5,000 + 5,000 test set of
+    zeros and ones needs (the test split alone has 980 zeros); the full files are required (../shared/data-full
+    offline, or a download).
+
+    Returns inputs [M, 784] float64 in [0, 1], labels [M] int, and a description of the files used.
     """
     from ...data import load_mnist
 
+    if pool not in POOLS:
+        raise ValueError(f"pool must be one of {list(POOLS)}, got {pool!r}")
     test = load_mnist("test")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # offline: the loader warns that it has 999 images only
-        train = load_mnist("train", allow_subset=True)
-    x = np.concatenate([test.x.numpy(), train.x[:999].numpy()]).astype(np.float64)
-    y = np.concatenate([test.y.numpy(), train.y[:999].numpy()])
-    source = (
-        "MNIST: the canonical 10,000-image test split plus the first 999 images of the training split "
-        "(10,999 real images; pixels / 255)"
-    )
+    if pool == "full":
+        train = load_mnist("train")
+        train_x, train_y = train.x, train.y
+        source = "MNIST: all 70,000 images (the canonical training and test splits together; pixels / 255)"
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # offline: the loader warns that it has 999 images only
+            train = load_mnist("train", allow_subset=True)
+        train_x, train_y = train.x[:999], train.y[:999]
+        source = (
+            "MNIST: the canonical 10,000-image test split plus the first 999 images of the training split "
+            "(10,999 real images; pixels / 255)"
+        )
+    x = np.concatenate([test.x.numpy(), train_x.numpy()]).astype(np.float64)
+    y = np.concatenate([test.y.numpy(), train_y.numpy()])
     return x, y, source
 
 
-def zeros_vs_ones(x: np.ndarray, y: np.ndarray, n_train: int, rng: np.random.Generator):
-    """A balanced 0-vs-1 split: n_train/2 of each class for training, the rest (balanced) for testing.
+def zeros_vs_ones(x: np.ndarray, y: np.ndarray, n_train: int, rng: np.random.Generator, n_test: int | None = None):
+    """A balanced 0-vs-1 split: n_train/2 of each class for training, and n_test/2 of each of the rest for testing
+    (``None``: as many as the rarer class leaves).
 
     Returns (x_train, y_train, x_test, y_test) with 0/1 labels (1 = digit one).
     """
     if n_train <= 0 or n_train % 2:
         raise ValueError(f"n_train must be a positive even number, got {n_train}")
+    if n_test is not None and (n_test <= 0 or n_test % 2):
+        raise ValueError(f"n_test must be a positive even number or None, got {n_test}")
     zeros, ones = rng.permutation(np.flatnonzero(y == 0)), rng.permutation(np.flatnonzero(y == 1))
     half = n_train // 2
-    n_test = min(len(zeros), len(ones)) - half
-    if n_test <= 0:
-        raise ValueError(f"n_train={n_train} leaves no test images (pool: {len(zeros)} zeros, {len(ones)} ones)")
+    left = min(len(zeros), len(ones)) - half
+    if left <= 0 or (n_test is not None and n_test // 2 > left):
+        wanted = "any test images" if n_test is None else f"{n_test} test images ({n_test // 2} per class)"
+        raise ValueError(
+            f"n_train={n_train} leaves {max(left, 0)} images per class for testing, not {wanted} "
+            f"(pool: {len(zeros)} zeros, {len(ones)} ones)"
+        )
+    per_class = left if n_test is None else n_test // 2
     train = np.concatenate([zeros[:half], ones[:half]])
-    test = np.concatenate([zeros[half : half + n_test], ones[half : half + n_test]])
+    test = np.concatenate([zeros[half : half + per_class], ones[half : half + per_class]])
     return x[train], (y[train] == 1).astype(float), x[test], (y[test] == 1).astype(float)
 
 

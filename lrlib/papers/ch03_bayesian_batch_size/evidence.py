@@ -17,6 +17,8 @@ from .scales import SCALES
 
 EXPERIMENT = "ch3-evidence"
 VERSION = 1
+#: how each pool of :func:`.data.mnist_pool` is named in the store key
+POOL_KEYS = {"offline": "mnist-test10k+train-first999", "full": "mnist-train60k+test10k"}
 
 
 def _cross_entropy(z: np.ndarray, y: np.ndarray) -> float:
@@ -61,7 +63,7 @@ def evidence_config(scale: str) -> dict:
         "scale": scale,
         **asdict(SCALES[scale].evidence),
         "seed_offset": profile.seed_offset(),
-        "data": "mnist-test10k+train-first999, digits 0 vs 1, pixels/255",
+        "data": f"{POOL_KEYS[SCALES[scale].evidence.pool]}, digits 0 vs 1, pixels/255",
         "model": "logistic regression, 784 weights + bias, L2 on all (prior precision lam on the summed cost)",
     }
 
@@ -71,14 +73,14 @@ def compute_evidence(scale: str) -> dict:
     from threadpoolctl import threadpool_limits
 
     cfg = SCALES[scale].evidence
-    x, y, source = mnist_pool()
+    x, y, source = mnist_pool(cfg.pool)
     tables = []
     jobs = [(s, q) for s in cfg.seeds for q in cfg.noise]
     # one BLAS thread: these are small matrices, and several notebooks may share the cores
     with threadpool_limits(limits=1, user_api="blas"):
         for seed, noise in progress(jobs, desc="evidence (seed, label noise)", unit="sweep"):
             rng = np.random.default_rng(profile.seed(seed))
-            xtr, ytr, xte, yte = zeros_vs_ones(x, y, cfg.n_train, rng)
+            xtr, ytr, xte, yte = zeros_vs_ones(x, y, cfg.n_train, rng, cfg.n_test)
             u_tr, c_tr = rng.random(len(ytr)), rng.integers(0, 2, len(ytr)).astype(float)
             u_te, c_te = rng.random(len(yte)), rng.integers(0, 2, len(yte)).astype(float)
             table = evidence_sweep(
