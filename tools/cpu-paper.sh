@@ -15,6 +15,15 @@
 set -eu
 repo=$(git rev-parse --show-toplevel)
 cmd=${1:?start or collect}; dir=${2:?DIR}; shift 2
+# PART/ENTRY of the finished entries computed in DIR (untracked there) and not in this checkout: an entry of DIR's
+# commit that was removed here since (a result superseded by a new run) is not one of them
+new_entries() {
+  git -C "$dir" ls-files --others book/_results | sed -nE 's#^book/_results/([^/]+/[^/.][^/]*)/.*#\1#p' | sort -u |
+    while read -r e; do
+      [ -f "$dir/book/_results/$e/manifest.json" ] && [ ! -d "$repo/book/_results/$e" ] && echo "$e"
+    done
+}
+
 case $cmd in
 start)
   [ $# -gt 0 ] || { echo "name at least one PART" >&2; exit 2; }
@@ -48,14 +57,9 @@ start)
   done ;;
 collect)
   copied=0
-  # only entries computed there (untracked in DIR): an entry of DIR's commit that was removed here since (a result
-  # superseded by a new run) stays removed
-  for e in $(git -C "$dir" ls-files --others --directory book/_results | grep -E '^book/_results/[^/]+/[^/]+/$'); do
-    e=$dir/$e
-    name=$(basename "$e"); part=$(basename "$(dirname "$e")")
-    case $name in .*) continue ;; esac
-    [ -f "$e/manifest.json" ] && [ ! -d "$repo/book/_results/$part/$name" ] || continue
-    mkdir -p "$repo/book/_results/$part" && cp -r "$e" "$repo/book/_results/$part/$name" && copied=$((copied + 1))
+  for e in $(new_entries); do
+    mkdir -p "$repo/book/_results/$(dirname "$e")" && cp -r "$dir/book/_results/$e" "$repo/book/_results/$e"
+    copied=$((copied + 1))
   done
   echo "copied $copied new entries into $repo/book/_results" ;;
 status)
@@ -66,11 +70,6 @@ status)
     state="since $(date -r "$e" +%H:%M)"; kill -0 "$pid" 2>/dev/null || state="left by pid $pid, which is gone"
     echo "claimed: $(basename "$(dirname "$e")")/${e##*.claim-} $state"
   done
-  new=0
-  for e in "$dir"/book/_results/*/*/; do
-    [ -f "$e/manifest.json" ] && [ ! -d "$repo/book/_results/$(basename "$(dirname "$e")")/$(basename "$e")" ] &&
-      new=$((new + 1))
-  done
-  echo "$new finished entries not collected yet" ;;
+  echo "$(new_entries | wc -l) finished entries not collected yet" ;;
 *) echo "usage: tools/cpu-paper.sh start DIR PART... | collect DIR | status DIR" >&2; exit 2 ;;
 esac
