@@ -260,7 +260,7 @@ PERCEPTRON = Part("perceptron", "the perceptron", perceptron_blocks)
 PHASE = Part("phase", "the (α, T) phase diagram", phase_units, stop=phase_stop, shared=True, partial=True, costly=True)
 LAZY = Part("lazy", "the lazy-regime sweep", lazy_units)
 LAZY_CHECK = Part("lazy-check", "the lazy-regime sweep, check seeds", lazy_check_units)
-LAZY_FULL = Part("lazy-full", "the lazy-regime sweep on the full MNIST", lazy_full_units, costly=True)
+LAZY_FULL = Part("lazy-full", "the lazy-regime sweep on the full MNIST", lazy_full_units, costly=True, shared=True)
 PARTS = (PERCEPTRON, PHASE, LAZY, LAZY_CHECK, LAZY_FULL)
 
 
