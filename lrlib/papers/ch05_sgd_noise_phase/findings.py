@@ -336,8 +336,9 @@ def _phase_lazy_column_ends(f: _Rows, table: pd.DataFrame, err: pd.DataFrame, t_
 
 
 def _lazy(out: Findings, res: Results) -> None:
-    table, scale = res.table(lazy_part(res)), res.scale(lazy_part(res))
-    f = _Rows(out, "lazy", scale, int(table["seed"].nunique()))
+    part = lazy_part(res)
+    table, scale = res.table(part), res.scale(part)
+    f = _Rows(out, part, scale, int(table["seed"].nunique()))
     tc, exps = A.tc_fit(table), A.lazy_exponents(table)
     summary = A.lazy_summary(table, tc["tc"]).set_index("P")
     small, large = summary.index.min(), summary.index.max()
@@ -390,6 +391,19 @@ def _lazy_resolution(f: _Rows, table: pd.DataFrame, tc: dict) -> None:
         math.log2(Tc.min()) - 1 - math.log2(table["T"].min()) if len(Tc) else NAN,
     )
     f.put("lazy_a_2se_low", "a minus two bootstrap standard errors", tc["a"] - 2 * tc["a_se"])
+
+
+def _lazy_offline(out: Findings, res: Results) -> None:
+    """T_c on the data every machine has (MNIST offline: P to 8,192), for the page to compare with the full MNIST
+    (the same numbers as the shown sweep's where that is the one shown)."""
+    table = res.table("lazy")
+    f = _Rows(out, "lazy", res.scale("lazy"), int(table["seed"].nunique()))
+    tc = A.tc_fit(table)
+    f.put("offline_P_max", "offline pool: largest P", int(table["P"].max()))
+    f.put("offline_a", "offline pool: T_c ∝ P^(−a): a", tc["a"], uncertainty=tc["a_se"])
+    f.put("offline_a_se", "offline pool: bootstrap standard error of a", tc["a_se"])
+    f.put("offline_a_2se_low", "offline pool: a minus two bootstrap standard errors", tc["a"] - 2 * tc["a_se"])
+    f.put("offline_Tc_n_values", "offline pool: distinct values T_c takes over P", int(tc["tc"]["T_c"].nunique()))
 
 
 def _lazy_check(out: Findings, res: Results) -> None:
@@ -474,6 +488,6 @@ def _perceptron(out: Findings, res: Results) -> None:
 def findings(res: Results) -> pd.DataFrame:
     """The chapter's findings table: one row per number the prose quotes."""
     out = Findings()
-    for add in (_phase, _lazy, _lazy_check, _perceptron):
+    for add in (_phase, _lazy, _lazy_offline, _lazy_check, _perceptron):
         add(out, res)
     return out.table()
