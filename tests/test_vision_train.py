@@ -257,6 +257,17 @@ def test_hessian_every_and_precision_options():
     np.testing.assert_allclose(bf16["loss.train"], fp32["loss.train"], rtol=0.05)
 
 
+def test_the_evaluation_chunk_changes_only_the_rounding():
+    data = images()
+    spec = RunSpec(NETS["small_cnn"], epochs=1, batch_size=16, lr=0.05, momentum=0.9)
+    default = train_run(spec, data, {"train": data}, device="cpu")  # chunks of CPU_EVAL_BATCH
+    odd = train_run(spec, data, {"train": data}, device="cpu", eval_batch_size=7)
+    np.testing.assert_allclose(odd["loss.train"], default["loss.train"], rtol=1e-5)
+    np.testing.assert_array_equal(odd["accuracy.train"], default["accuracy.train"])
+    with pytest.raises(ValueError, match="eval_batch_size"):
+        train_run(spec, data, {}, device="cpu", eval_batch_size=0)
+
+
 def test_augment_builds_or_checks_the_transform():
     data = images()
     spec = RunSpec(NETS["small_cnn"], epochs=1, batch_size=16, lr=0.05, augment="crop_flip")

@@ -154,6 +154,36 @@ def _alternating(name, x, y, dev, precision, channels_last, batch, rounds: int) 
     return {key: float(np.median(values)) for key, values in measured.items()}
 
 
+def eval_rates(name, x, dev, channels_last, rounds: int = 3) -> dict[int, float]:
+    """Median images/s of eval-mode forward passes over ``x`` in chunks of ``train_run``'s two defaults (CPU and
+    other devices), alternating chunk sizes pass by pass."""
+    from .train import CPU_EVAL_BATCH, DEVICE_EVAL_BATCH, _cuda_numerics
+
+    model, _ = _model(name, dev, channels_last)
+    model.eval()
+    x = x.to(dev)
+    x = x.contiguous(memory_format=torch.channels_last) if channels_last else x
+
+    @torch.no_grad()
+    def one_pass(chunk: int) -> float:
+        profile_sync(dev)
+        start = time.perf_counter()
+        for i in range(0, len(x), chunk):
+            model(x[i : i + chunk])
+        profile_sync(dev)
+        return len(x) / (time.perf_counter() - start)
+
+    chunks = (CPU_EVAL_BATCH, DEVICE_EVAL_BATCH)
+    measured = {chunk: [] for chunk in chunks}
+    with _cuda_numerics(dev, tf32=False):
+        for r in range(rounds + 1):
+            for chunk in chunks:
+                value = one_pass(chunk)
+                if r:
+                    measured[chunk].append(value)
+    return {chunk: float(np.median(values)) for chunk, values in measured.items()}
+
+
 def profile_sync(dev) -> None:
     if dev.type == "cuda":
         torch.cuda.synchronize(dev)
@@ -192,7 +222,8 @@ def run(
     rounds: int = 3,
 ) -> list[dict]:
     """One row per network: images/s of the three ways side by side, their ratios, the minutes one 50k-image
-    CIFAR-10 epoch takes with lrlib's trainer, and the compute-only step's fraction of ``peak`` (FLOP/s)."""
+    CIFAR-10 epoch takes with lrlib's trainer, the compute-only step's fraction of ``peak`` (FLOP/s), and the
+    evaluation passes' images/s in the two default chunk sizes of ``train_run`` (side by side)."""
     dev = dev or profile.device()
     unknown = [n for n in nets if n not in NETS]
     if unknown:
@@ -207,6 +238,7 @@ def run(
         measured = rates(name, x, y, dev, precision, channels_last, batch, rounds)
         plain, ours, compute = measured["plain"], measured["lrlib"], measured["compute-only"]
         flops = models.flops_per_image(models.NetSpec(**NETS[name]))  # training FLOPs per image
+        (small, eval_small), (large, eval_large) = eval_rates(name, x, dev, channels_last, rounds).items()
         rows.append(
             {
                 "net": name,
@@ -220,6 +252,9 @@ def run(
                 "train GFLOP/img": flops / 1e9,
                 "compute fraction of peak": flops * compute / peak,
                 "peak GFLOP/s": peak / 1e9,
+                f"eval img/s, chunk {small}": eval_small,
+                f"eval img/s, chunk {large}": eval_large,
+                f"eval chunk {small} / {large}": eval_small / eval_large,
             }
         )
     return rows
