@@ -425,3 +425,13 @@ def test_a_damaged_checkpoint_is_a_clear_error_not_a_raw_unpickling_one(tmp_path
     (tmp_path / checkpoint.CHECKPOINT_NAME).write_bytes(b"\x00junk" * 10)
     with pytest.raises(ValueError, match="is damaged or not a checkpoint .*delete it to start the run over"):
         checkpoint.load(tmp_path)
+
+
+def test_unfinished_lists_the_runs_short_of_their_epochs(tmp_path):
+    checkpoint.save(tmp_path / "part" / "done", {"epoch": 3, "config": {"epochs": 3}, "wall_seconds": 9.0})
+    checkpoint.save(tmp_path / "part" / "half", {"epoch": 1, "config": {"epochs": 3}, "wall_seconds": 4.0})
+    (tmp_path / "other" / "torn").mkdir(parents=True)
+    (tmp_path / "other" / "torn" / checkpoint.CHECKPOINT_NAME).write_bytes(b"not a checkpoint")
+    runs = checkpoint.unfinished(tmp_path)
+    assert [(r["part"], r["run"], r["epoch"], r["epochs"], r["seconds"]) for r in runs] == [("part", "half", 1, 3, 4.0)]
+    assert checkpoint.unfinished(tmp_path / "missing") == []

@@ -8,7 +8,8 @@
 #   tools/cpu-paper.sh collect DIR                  copy the finished entries computed in DIR (untracked there)
 #                                                   into this checkout's book/_results (then test and commit)
 #   tools/cpu-paper.sh status DIR                   the running processes, the entries being computed (with
-#                                                   their start time) and the finished entries not collected yet
+#                                                   their start time), the finished entries not collected yet and,
+#                                                   with LRLIB_CACHE, the unfinished CNN runs' checkpoints
 #
 # PART: a part of `python -m lrlib.papers` (ch5.phase, ch3.sweeps, ...; `--list` shows them all). Logs: DIR/<part>.<n>.log.
 # Data: LRLIB_DATA, else ../shared/data beside the checkout. Python: PY, else .venv/bin/python.
@@ -70,6 +71,18 @@ status)
     state="since $(date -r "$e" +%H:%M)"; kill -0 "$pid" 2>/dev/null || state="left by pid $pid, which is gone"
     echo "claimed: $(basename "$(dirname "$e")")/${e##*.claim-} $state"
   done
-  echo "$(new_entries | wc -l) finished entries not collected yet" ;;
+  echo "$(new_entries | wc -l) finished entries not collected yet"
+  # CNN runs resume from per-epoch checkpoints: how far the unfinished ones are
+  cache=${LRLIB_CACHE:-}
+  if [ -n "$cache" ] && [ -d "$cache/checkpoints" ]; then
+    PYTHONPATH=$repo "${PY:-$repo/.venv/bin/python}" - "$cache/checkpoints" <<'PY'
+import sys, time
+from lrlib.vision.checkpoint import unfinished
+for r in unfinished(sys.argv[1]):
+    written = time.strftime("%H:%M", time.localtime(r["written"]))
+    hours = r["seconds"] / 3600
+    print(f"checkpoint: {r['part']}/{r['run']} at epoch {r['epoch']} of {r['epochs']}, {hours:.1f} h so far ({written})")
+PY
+  fi ;;
 *) echo "usage: tools/cpu-paper.sh start DIR PART... | collect DIR | status DIR" >&2; exit 2 ;;
 esac

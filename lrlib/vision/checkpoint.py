@@ -18,7 +18,7 @@ from typing import Any
 
 import torch
 
-__all__ = ["CHECKPOINT_NAME", "save", "load", "runs_folder"]
+__all__ = ["CHECKPOINT_NAME", "save", "load", "runs_folder", "unfinished"]
 
 CHECKPOINT_NAME = "checkpoint.pt"
 
@@ -61,6 +61,30 @@ def load(folder: str | os.PathLike, config: dict | None = None) -> dict[str, Any
     if config is not None and _canonical(state.get("config")) != _canonical(config):
         raise ValueError(f"checkpoint {path} belongs to another run configuration; use another checkpoint_dir")
     return state
+
+
+def unfinished(root: str | os.PathLike) -> list[dict[str, Any]]:
+    """The runs under ``root`` (a ``checkpoints`` folder: ``<part>/<run>/checkpoint.pt``) whose checkpoint is short
+    of the run's epochs, most recently written first: part, run, epoch, epochs, seconds so far, time written."""
+    runs = []
+    for path in Path(root).glob(f"*/*/{CHECKPOINT_NAME}"):
+        try:
+            state = torch.load(path, map_location="cpu", weights_only=True)
+            epoch, epochs = int(state["epoch"]), int(state["config"]["epochs"])
+        except Exception:  # damaged or foreign: load() says so when the run resumes
+            continue
+        if epoch < epochs:
+            runs.append(
+                {
+                    "part": path.parent.parent.name,
+                    "run": path.parent.name,
+                    "epoch": epoch,
+                    "epochs": epochs,
+                    "seconds": float(state.get("wall_seconds", float("nan"))),
+                    "written": path.stat().st_mtime,
+                }
+            )
+    return sorted(runs, key=lambda run: -run["written"])
 
 
 def _canonical(config: Any) -> str:
