@@ -211,6 +211,14 @@ def test_the_full_pool_holds_the_papers_evidence_test_set():
         data.mnist_pool("train")
 
 
+def test_an_evidence_scale_names_a_known_pool_and_an_even_test_set():
+    good = SCALES["paper"].evidence
+    with pytest.raises(ValueError, match=r"pool must be one of \['offline', 'full'\], got 'train'"):
+        dataclasses.replace(good, pool="train")
+    with pytest.raises(ValueError, match="n_test"):
+        dataclasses.replace(good, n_test=999)
+
+
 def test_best_during_training_takes_the_maximum_over_evaluations():
     final = _synthetic_sweep(lambda e: 8.0, [0.1], "lr")
     early = final.assign(final=False, test_accuracy=final["test_accuracy"] + 0.01)

@@ -14,10 +14,7 @@ import numpy as np
 import torch
 
 from ... import profile
-from .scales import sweep_setting
-
-#: the MNIST pools of :func:`mnist_pool`
-POOLS = ("offline", "full")
+from .scales import POOLS, sweep_setting
 
 
 def mnist_pool(pool: str = "offline") -> tuple[np.ndarray, np.ndarray, str]:

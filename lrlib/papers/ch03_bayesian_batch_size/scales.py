@@ -10,6 +10,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+#: the MNIST pools of :func:`.data.mnist_pool`
+POOLS = ("offline", "full")
+
 
 @dataclass(frozen=True)
 class EvidenceScale:
@@ -33,6 +36,12 @@ class EvidenceScale:
     seeds: tuple[int, ...]
     pool: str = "offline"
     n_test: int | None = None
+
+    def __post_init__(self):
+        if self.pool not in POOLS:
+            raise ValueError(f"pool must be one of {list(POOLS)}, got {self.pool!r}")
+        if self.n_test is not None and (not isinstance(self.n_test, int) or self.n_test <= 0 or self.n_test % 2):
+            raise ValueError(f"n_test must be a positive even number of images or None, got {self.n_test!r}")
 
 
 @dataclass(frozen=True)
