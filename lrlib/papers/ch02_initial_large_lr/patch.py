@@ -341,14 +341,36 @@ def _blocks(settings: dict[str, CifarSetting], units, seeds: str):
 
 
 # Stored run by run over sittings (and processes: shared), shown only once complete: arms are compared seed by seed.
-PATCH = Part("patch", "CIFAR-10 patch (GPU setting)", _blocks(SCALES, patch_units, "seeds"), costly=True, shared=True,
-             gpu=True)  # fmt: skip
-PATCH_CPU = Part("patch-cpu", "CIFAR-10 patch (CPU setting)", _blocks(CPU_SCALES, patch_units, "seeds"), costly=True,
-                 shared=True)  # fmt: skip
-FIGURE1 = Part("figure1", "Figure 1, clean CIFAR-10 (GPU setting)", _blocks(SCALES, figure1_units, "fig1_seeds"),
-               costly=True, shared=True, gpu=True)  # fmt: skip
-FIGURE1_CPU = Part("figure1-cpu", "Figure 1, clean CIFAR-10 (CPU setting)",
-                   _blocks(CPU_SCALES, figure1_units, "fig1_seeds"), costly=True, shared=True)  # fmt: skip
+PATCH = Part(
+    "patch",
+    "CIFAR-10 patch (paper scale: WRN-16-10, the GPU setting)",
+    _blocks(SCALES, patch_units, "seeds"),
+    costly=True,
+    shared=True,
+    gpu=True,
+)
+PATCH_CPU = Part(
+    "patch-cpu",
+    "CIFAR-10 patch (paper scale: WRN-16-1, the CPU setting)",
+    _blocks(CPU_SCALES, patch_units, "seeds"),
+    costly=True,
+    shared=True,
+)
+FIGURE1 = Part(
+    "figure1",
+    "Figure 1, clean CIFAR-10 (paper scale: WRN-16-10, the GPU setting)",
+    _blocks(SCALES, figure1_units, "fig1_seeds"),
+    costly=True,
+    shared=True,
+    gpu=True,
+)
+FIGURE1_CPU = Part(
+    "figure1-cpu",
+    "Figure 1, clean CIFAR-10 (paper scale: WRN-16-1, the CPU setting)",
+    _blocks(CPU_SCALES, figure1_units, "fig1_seeds"),
+    costly=True,
+    shared=True,
+)
 PRECISION_CPU = Part(
     "precision-cpu",
     "bf16 against fp32 (CPU setting)",

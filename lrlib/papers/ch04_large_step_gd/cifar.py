@@ -448,10 +448,19 @@ def _blocks(settings: dict[str, CifarScale]):
 # Both are stored run by run over several sittings (and processes: shared), and shown only once complete: the
 # arms are compared with each other, so a half-stored setting would compare arms of different seeds.
 CIFAR = Part(
-    "cifar", "CIFAR-10, ResNet-18 without BN (GPU setting)", _blocks(SCALES), costly=True, shared=True, gpu=True
+    "cifar",
+    "CIFAR-10 arms (paper scale: ResNet-18 without BN, the GPU setting)",
+    _blocks(SCALES),
+    costly=True,
+    shared=True,
+    gpu=True,
 )
 CIFAR_CPU = Part(
-    "cifar-cpu", "CIFAR-10, ResNet-18 without BN (CPU setting)", _blocks(CPU_SCALES), costly=True, shared=True
+    "cifar-cpu",
+    "CIFAR-10 arms (paper scale: ResNet-18 width 8 without BN, the CPU setting)",
+    _blocks(CPU_SCALES),
+    costly=True,
+    shared=True,
 )
 PARTS = (CIFAR, CIFAR_CPU)
 
