@@ -202,7 +202,10 @@ class _Caption(mpl.text.Text):
         fig = self.figure
         bottoms = [a.get_tightbbox(renderer).y0 for a in fig.axes if a.get_visible()]
         bottoms += [g.get_window_extent(renderer).y0 for g in fig.legends]
-        self.set_y(min([0.0, *bottoms]) / fig.bbox.height - 0.02)
+        # A tight-bbox save draws twice: the second pass moves the figure's origin, and an outside legend still
+        # reports its first-pass place there. The place found in the first pass is the one the crop was made for.
+        if tuple(fig.transFigure.transform((0, 0))) == (0.0, 0.0):
+            self.set_y(min([0.0, *bottoms]) / fig.bbox.height - 0.02)
         super().draw(renderer)
 
 
@@ -213,6 +216,15 @@ def plain_log_labels(ax, axis: str = "y") -> None:
     target.set_major_formatter(mpl.ticker.FormatStrFormatter("%g"))
     target.set_minor_formatter(
         mpl.ticker.FuncFormatter(lambda v, _: f"{v:g}" if f"{v:g}".lstrip("0.")[:1] in "25" else "")
+    )
+
+
+def legend_below(fig, handles, labels, **kwargs):
+    """A figure legend hanging under the figure's bottom edge (a caption, if any, goes under it). Not
+    ``loc="outside lower center"``: such a legend does not move when a tight-bbox save (the book's) shifts the
+    figure, and the caption runs into it."""
+    return fig.legend(
+        handles, labels, loc="upper center", bbox_to_anchor=(0.5, 0.0), bbox_transform=fig.transFigure, **kwargs
     )
 
 
@@ -229,11 +241,13 @@ def caption(fig, text: str) -> None:
             color="#444444",
             wrap=True,
             transform=fig.transFigure,
+            zorder=10,  # drawn after the legends (zorder 5), so that it reads where they ended up
         )  # fmt: skip
     )
 
 
 __all__ = [
+    "legend_below",
     "COLORS",
     "PALETTE",
     "COLUMN_IN",

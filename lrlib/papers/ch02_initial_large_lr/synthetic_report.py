@@ -116,7 +116,7 @@ def figure_pinned(res):
         ax.set_xlabel("SGD step")
     axes[0].set_ylabel("test accuracy (fraction)")
     handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncol=2, fontsize="small")
+    plots.legend_below(fig, handles, labels, ncol=2, fontsize="small")
     plots.caption(
         fig,
         f"Mean of {table['seed_index'].nunique()} seeds, band min–max. {res.scale('synthetic')} scale: "
@@ -158,7 +158,7 @@ def figure_mechanism(res):
     axes[0].set_ylabel("logistic loss")
     axes[2].set_ylabel("cosine")
     handles, labels = axes[2].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncol=2, fontsize="small")
+    plots.legend_below(fig, handles, labels, ncol=2, fontsize="small")
     plots.caption(fig, f"Mean of {table['seed_index'].nunique()} seeds, band min–max; dotted: the anneal.")
     return fig
 
