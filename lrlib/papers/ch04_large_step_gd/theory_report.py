@@ -318,7 +318,9 @@ def figure_c5(res: Results):
     large = c1_at(res, 0.05)
     bx.axhline(large["trapped"], color=COLORS["large_lr"], label=f"GD at γ = {large['lr']:g}, no noise (C1)")
     bx.set(xlabel="noise σ", ylabel="share ending at the local min", title="Trapped once the noise is off")
-    bx.legend(fontsize="x-small", loc="center right")
+    top = max(t["trapped_after_quench"].max(), t["gibbs_beyond_barrier"].max(), basin_share(res))
+    bx.set_ylim(-0.02 * top, 1.7 * top)  # headroom above the curves for the legend
+    bx.legend(fontsize="x-small", loc="upper right")
     for axis in (ax, bx):
         axis.set_xscale("log")
         axis.set_xticks(t["sigma"], [f"{v:g}" for v in t["sigma"]])
