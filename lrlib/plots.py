@@ -241,7 +241,6 @@ def caption(fig, text: str) -> None:
             color="#444444",
             wrap=True,
             transform=fig.transFigure,
-            zorder=10,  # drawn after the legends (zorder 5), so that it reads where they ended up
         )  # fmt: skip
     )
 
