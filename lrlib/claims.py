@@ -29,8 +29,8 @@ SCALES = ("smoke", "paper")
 
 #: the claims table's column with how often the smoke claim held across seed offsets (``python -m lrlib.seeds``)
 ROBUSTNESS = "smoke claim holds at seed offsets"
-#: pass and FAIL styled alike, told apart by colour and word (a colour-blind-safe blue and red)
-RESULT_COLOURS = {"pass": "#2166ac", "FAIL": "#b2182b"}
+#: pass and FAIL styled alike, told apart by colour and word (a colour-blind-safe blue and red); pending in grey
+RESULT_COLOURS = {"pass": "#2166ac", "FAIL": "#b2182b", "pending": "#737373"}
 #: the row of the seed-robustness runs that says whether the notebook ran to the end
 RAN = "(the notebook ran to the end)"
 
@@ -44,9 +44,13 @@ class Claim:
     name: str
     measured: Any
     test: str
-    passed: bool
+    passed: bool | None  # None: pending, its numbers are not computed yet
     paper: str = ""
     scale: str | None = None  # the scale of the numbers it was checked on; None: a regression test
+
+    @property
+    def result(self) -> str:
+        return "pending" if self.passed is None else "pass" if self.passed else "FAIL"
 
 
 #: where a paper value comes from, written as a tag in its text ("0.97 [recalled]"): read in the paper, in the
@@ -104,6 +108,7 @@ class Claims:
         self.title = title
         self.scale = scale
         self.items: list[Claim] = []
+        self._pending_why: str | None = None
 
     @property
     def scale(self) -> str | None:
@@ -122,7 +127,19 @@ class Claims:
         finally:
             self.scale = previous
 
+    @contextmanager
+    def pending_as(self, why: str):
+        """Claims added inside the block are pending (see :meth:`pending`), ``why`` in their measured column: the
+        code that checks a setting's claims lists them, with their tests, before that setting's numbers exist."""
+        previous, self._pending_why = self._pending_why, why
+        try:
+            yield self
+        finally:
+            self._pending_why = previous
+
     def add(self, name: str, measured: Any, passed: bool, test: str, paper: str = "") -> Claim:
+        if self._pending_why is not None:
+            return self.pending(name, test, self._pending_why, paper)
         claim = Claim(name, measured, test, bool(passed), paper, self.scale)
         self.items.append(claim)
         return claim
@@ -161,9 +178,26 @@ class Claims:
         """A claim whose test is a condition computed by the caller, described in words by ``test``."""
         return self.add(name, measured, bool(condition), test, paper)
 
+    def pending(self, name: str, test: str, why: str, paper: str = "") -> Claim:
+        """A claim whose test is fixed but whose numbers are not computed yet (a setting still being run): a row
+        that says so (``why``, in the measured column), counted neither as held nor as failed."""
+        claim = Claim(name, why, test, None, paper, self.scale)
+        self.items.append(claim)
+        return claim
+
+    @property
+    def checked(self) -> list[Claim]:
+        """The claims tested on this run's numbers (all but the pending ones)."""
+        return [c for c in self.items if c.passed is not None]
+
     @property
     def failed(self) -> list[Claim]:
-        return [c for c in self.items if not c.passed]
+        return [c for c in self.items if c.passed is False]
+
+    @property
+    def waiting(self) -> list[Claim]:
+        """The pending claims: their setting's numbers are not computed yet."""
+        return [c for c in self.items if c.passed is None]
 
     @property
     def not_reproduced(self) -> list[Claim]:
@@ -180,7 +214,7 @@ class Claims:
                 "test": [c.test for c in self.items],
                 "paper": [value for value, _ in papers],
                 "source of the paper value": [source for _, source in papers],
-                "result": ["pass" if c.passed else "FAIL" for c in self.items],
+                "result": [c.result for c in self.items],
             }
         )
         rates = self._seed_rates()
@@ -213,12 +247,14 @@ class Claims:
         return f"<p><b>{self.title}</b>: {self._count()}</p>" + styled.to_html()
 
     def _count(self) -> str:
-        text = f"{len(self.items) - len(self.failed)} of {len(self.items)} hold"
+        text = f"{len(self.checked) - len(self.failed)} of {len(self.checked)} hold"
         ran = self._seed_rates().get(RAN)
         if ran:
             text += f" (at smoke scale the notebook ran to the end at {ran} seed offsets: see the last column)"
         if self.not_reproduced:
             text += f"; {len(self.not_reproduced)} checked on paper-scale numbers did not (reported below)"
+        if self.waiting:
+            text += f"; {len(self.waiting)} more are pending: their setting's runs are not stored yet"
         return text
 
     def __str__(self) -> str:
@@ -234,13 +270,13 @@ class Claims:
 
         Otherwise return the outcome, which names every paper-scale claim that failed (shown in a notebook).
         """
-        if not self.items:
+        if not self.checked:
             raise ClaimFailed(f"{self.title}: no claims were checked")
         regressions = [c for c in self.failed if c.scale != "paper"]
         if regressions:
             names = "; ".join(c.name for c in regressions)
             raise ClaimFailed(f"{len(regressions)} claim(s) failed: {names}\n{self}")
-        return Outcome(self.title, len(self.items), self.not_reproduced)
+        return Outcome(self.title, len(self.checked), self.not_reproduced)
 
 
 @dataclass
@@ -251,12 +287,15 @@ class Summary:
 
     def _repr_markdown_(self) -> str:
         c = self.claims
-        scales = sorted({item.scale or "smoke" for item in c.items})
-        held = len(c.items) - len(c.failed)
+        scales = sorted({item.scale or "smoke" for item in c.checked})
+        held = len(c.checked) - len(c.failed)
         lines = [
-            f"**{held} of {len(c.items)} claims hold** on the numbers this page shows "
+            f"**{held} of {len(c.checked)} claims hold** on the numbers this page shows "
             f"({' and '.join(scales)} scale; the claims table at the end has each one).",
         ]
+        if c.waiting:
+            lines[0] += f" {len(c.waiting)} more wait for a setting whose runs are not stored yet (pending rows)."
+
         if c.not_reproduced:
             lines += ["", f"Not reproduced at paper scale ({len(c.not_reproduced)}), discussed where they are drawn:"]
             lines += [

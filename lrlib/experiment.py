@@ -229,6 +229,15 @@ class Results:
         r = self.parts.get(name)
         return r is not None and r.scale == "paper" and bool(r.entries) and r.complete
 
+    def stored_share(self, name: str) -> tuple[int, int]:
+        """Of part ``name``'s paper-scale entries, how many are stored, and how many there are (the shipped results;
+        (0, 0) where the configurations need data that is not here)."""
+        try:
+            found = stored(self[name].part, "paper")
+        except DataError:
+            return 0, 0
+        return len(found.entries), len(found.entries) + len(found.missing)
+
     def shown(self, *names: str) -> str:
         """Of parts that are settings of one experiment, largest first (the GPU setting, then the CPU one), the
         one a chapter shows: the first loaded at paper scale with entries, else the first loaded at all."""
@@ -237,24 +246,38 @@ class Results:
             raise KeyError(f"none of the parts {list(names)} is loaded; this chapter's parts are {list(self.parts)}")
         return next((n for n in loaded if self.scale(n) == "paper" and self[n].entries), loaded[0])
 
+    def _distinct(self) -> list[tuple[PartResult, list[str]]]:
+        """The parts, each with the titles of the later parts that loaded the very same entries (two settings of one
+        experiment share their smoke runs), which are left out: a run is listed once."""
+        rows: list[tuple[PartResult, list[str]]] = []
+        for r in self.parts.values():
+            paths = _paths(r)
+            twin = next((row for row in rows if paths and None not in paths and _paths(row[0]) == paths), None)
+            if twin is None:
+                rows.append((r, []))
+            else:
+                twin[1].append(r.part.title)
+        return rows
+
     @property
     def entries(self) -> dict[str, Entry]:
-        """Every entry of every part, by a label that names the part."""
+        """Every entry of every part, by a label that names the part (entries two parts share: once)."""
         return {
             f"{r.part.title}: {label}" if len(r.entries) > 1 else r.part.title: e
-            for r in self.parts.values()
+            for r, _ in self._distinct()
             for label, e in r.entries.items()
         }
 
     def provenance(self) -> pd.DataFrame:
-        """One row per part (labelled by its title): its scale, entries, device(s), compute time, commit(s), dates."""
+        """One row per part (labelled by its title): its scale, entries, device(s), compute time, commit(s), dates.
+        A part whose entries an earlier part loaded too is named in that part's row instead of a row of its own."""
         rows = []
-        for r in self.parts.values():
+        for r, twins in self._distinct():
             prov = [e.provenance for e in r.entries.values()]
             dates = sorted(p.get("date") or "" for p in prov)
             rows.append(
                 {
-                    "part": r.part.title,
+                    "part": r.part.title + "".join(f"; the same runs: {t}" for t in twins),
                     "scale": r.scale,
                     "entries": len(prov),
                     "missing": len(r.missing),
@@ -267,6 +290,10 @@ class Results:
                 }
             )
         return pd.DataFrame(rows).set_index("part")
+
+
+def _paths(r: PartResult) -> set:
+    return {e.path for e in r.entries.values()}
 
 
 def load_all(run, parts: Sequence[Part], *, show_progress: bool | None = None) -> Results:

@@ -34,8 +34,9 @@ def chapter_scores(chapters: dict) -> pd.DataFrame:
                 dict(
                     key=key,
                     title=pkg.TITLE,
-                    held=len(claims.items) - len(claims.failed),
-                    checked=len(claims.items),
+                    held=len(claims.checked) - len(claims.failed),
+                    checked=len(claims.checked),
+                    pending=len(claims.waiting),
                     not_reproduced=len(claims.not_reproduced),
                     paper_parts=by_scale["paper"],
                     smoke_parts=by_scale["smoke"],
@@ -94,6 +95,8 @@ def markdown(scores: pd.DataFrame, links: dict[str, str], rates: pd.DataFrame | 
         held = f"**{r.held} of {r.checked}**"
         if r.not_reproduced:
             held += f" ({r.not_reproduced} paper-scale claim{'s' if r.not_reproduced > 1 else ''} not reproduced)"
+        if r.pending:
+            held += f"; {r.pending} pending (their setting's runs are not stored yet)"
         if not r.smoke_parts:
             shown = "paper scale (stored results)"
         elif not r.paper_parts:

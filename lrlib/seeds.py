@@ -51,7 +51,7 @@ with open(_os.environ["LRLIB_SEEDS_OUT"], "w") as _f:
     _json.dump([] if _claims is None else
                [dict(claim=c.name, scale=c.scale or "smoke", passed=bool(c.passed), measured=str(c.measured),
                      title=_claims.title)
-                for c in _claims.items], _f)
+                for c in _claims.items if c.passed is not None], _f)
 """
 
 

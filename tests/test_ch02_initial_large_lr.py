@@ -157,6 +157,25 @@ def test_smoke_claims_only_ask_that_every_arm_trains():
     assert [(c.passed, c.scale) for c in claims.items] == [(True, "smoke")]
 
 
+def test_until_the_cpu_setting_is_stored_its_claims_are_pending_rows(tmp_path, monkeypatch):
+    monkeypatch.setenv("LRLIB_STORE", str(tmp_path))  # nothing stored
+    curves = {arm: ([0.1] * 6, [0.3] * 6) for arm in patch.ARMS}
+    res = _patch_results("smoke", curves)
+    cpu = next(p for p in patch.PARTS if p.name == "patch-cpu")
+    res.parts["patch-cpu"] = PartResult(cpu, "smoke", {}, [])
+    claims = Claims("ch2")
+    patch_report.add_claims(claims, res)
+    assert [c.result for c in claims.items] == ["pass"] + ["pending"] * 9
+    pending = claims.waiting
+    assert {c.scale for c in pending} == {"paper"}
+    assert pending[0].measured == "not stored yet: 0 of 6 runs of the CPU setting (part 'patch-cpu')"
+    assert [c.name for c in pending[1:3]] == [
+        "2. large LR: patch-only accuracy at epoch 29",
+        "2. large LR: patch-only accuracy at epoch 32",
+    ]
+    assert pending[4].test == ">= 0.03", "the tests are the ones the stored setting will be checked with"
+
+
 def test_precision_check_flags_a_shifted_bf16():
     rows = []
     for precision, seeds, shift in (("fp32", 3, 0.0), ("bf16", 2, 0.0)):

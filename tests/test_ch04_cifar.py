@@ -216,3 +216,28 @@ def test_claims_and_findings_on_planted_results():
     assert values["cifar_setting"] == "cpu"
     assert values["cifar_gap_steps_small"] == pytest.approx(0.05)
     assert values["cifar_gd_peak_loss_after"] == 5.0
+
+
+def test_a_missing_arm_fails_its_claim_rather_than_vanishing():
+    # the planted setting lacks the noise arm at equal Σγ and the small and large GD arms that the CPU setting runs
+    table = pd.concat([_planted_sgd(), _planted_gd()], ignore_index=True)
+    claims = Claims("ch4")
+    cifar_report.add_claims(claims, _results(cifar=(table.iloc[:0], "smoke"), **{"cifar-cpu": (table, "paper")}))
+    assert [c.name.split(" [")[0] for c in claims.failed] == [
+        "P2. test accuracy, (a) large − (c) small LR + noise, temperature-matched, equal Σγ (k× the small-LR epochs)",
+        "P4. full-batch GD test accuracy, large − small LR",
+    ]
+
+
+def test_while_only_the_smoke_runs_are_shown_the_cpu_claims_are_pending(tmp_path, monkeypatch):
+    monkeypatch.setenv("LRLIB_STORE", str(tmp_path))  # nothing stored
+    table = pd.concat([_planted_sgd(), _planted_gd()], ignore_index=True)
+    claims = Claims("ch4")
+    cifar_report.add_claims(claims, _results(cifar=(table, "smoke"), **{"cifar-cpu": (table, "smoke")}))
+    smoke = [c for c in claims.items if c.scale == "smoke"]
+    assert [c.result for c in smoke] == ["pass", "pass"], "the switch claims are checked on the smoke runs"
+    pending = claims.waiting
+    total = len(cifar.CIFAR_CPU.units("paper"))
+    assert {c.measured for c in pending} == {f"not stored yet: 0 of {total} runs of the CPU setting (part 'cifar-cpu')"}
+    assert [c.name.split(".")[0] for c in pending] == ["P4", "P4", "P1", "P2", "P2", "P2", "P3", "P4", "P4", "P4/S8"]
+    assert all(c.name.endswith("[cpu]") for c in pending)

@@ -122,3 +122,46 @@ def test_a_band_claim_fails_only_when_the_whole_band_lies_below_the_bound():
     missing = claims.band_reaches("no band", 1.2, (float("nan"), float("nan")), 1.5)
     assert held.passed and not failed.passed and not missing.passed
     assert held.name == "ratio [seed-bootstrap 95% band]" and held.test == "band reaches >= 1.5"
+
+
+def test_a_pending_claim_is_shown_but_neither_held_nor_failed():
+    """A claim whose setting is still being computed: its row says so, and no count or check treats it as a result."""
+    claims = Claims("T", scale="paper")
+    claims.at_least("checked", 1.0, 0.5)
+    claims.at_least("not reproduced", 0.0, 0.5)
+    claims.pending("later", ">= 0.5", "not computed yet: 3 of 9 runs stored", paper="1 [paper]")
+    assert [c.name for c in claims.checked] == ["checked", "not reproduced"]
+    assert [c.name for c in claims.waiting] == ["later"]
+    assert [c.name for c in claims.failed] == ["not reproduced"]
+    row = claims.table().iloc[2]
+    assert (row["result"], row["measured"], row["test"]) == (
+        "pending",
+        "not computed yet: 3 of 9 runs stored",
+        ">= 0.5",
+    )
+    assert "1 of 2 hold" in claims._repr_html_() and "1 more are pending" in claims._repr_html_()
+    outcome = claims.check()
+    assert outcome.n_claims == 2 and [c.name for c in outcome.not_reproduced] == ["not reproduced"]
+    summary = claims.summary()._repr_markdown_()
+    assert "**1 of 2 claims hold**" in summary and "1 more wait for a setting whose runs are not stored yet" in summary
+
+
+def test_a_table_of_pending_claims_alone_has_nothing_checked():
+    claims = Claims("T", scale="paper")
+    claims.pending("later", ">= 0.5", "not computed yet")
+    with pytest.raises(ClaimFailed, match="no claims were checked"):
+        claims.check()
+
+
+def test_claims_added_in_a_pending_block_keep_their_tests_and_wait():
+    claims = Claims("T", scale="smoke")
+    claims.at_least("trains", 0.5, 0.2)
+    with claims.on_scale("paper"), claims.pending_as("0 of 6 runs stored"):
+        claims.at_least("large ahead", float("nan"), 0.03, paper="several points [recalled]")
+        claims.at_most("patch ignored", float("nan"), 0.3)
+    claims.at_least("after the block", 1.0, 0.5)
+    assert [(c.result, c.scale, c.test, c.measured) for c in claims.items[1:3]] == [
+        ("pending", "paper", ">= 0.03", "0 of 6 runs stored"),
+        ("pending", "paper", "<= 0.3", "0 of 6 runs stored"),
+    ]
+    assert claims.items[3].result == "pass" and claims.items[1].paper == "several points [recalled]"

@@ -1,6 +1,7 @@
 """Parts: the walk over a part's units, timing and provenance, stopping rules, several processes, and the scale a
 chapter shows for each part."""
 
+import dataclasses
 import types
 
 import numpy as np
@@ -106,6 +107,20 @@ def test_results_name_entries_by_part_and_sum_provenance(tmp_path):
         res["grid"]
     with pytest.raises(ValueError, match="scale must be one of"):
         experiment.collect(part, "huge", Store(tmp_path))
+
+
+def test_two_settings_sharing_their_smoke_runs_list_them_once(tmp_path):
+    """The GPU and CPU settings of one experiment share their smoke configuration: provenance listed every run twice."""
+    store, calls = Store(tmp_path), []
+    rows = _rows_part([[1, 2]], calls)
+    cpu_rows = dataclasses.replace(rows, name="rows-cpu", title="the rows, CPU setting")
+    other = experiment.Part("other", "other rows", lambda scale: [[_unit("x", 5, calls, "another-part", scale)]])
+    res = experiment.Results({p.name: experiment.collect(p, "smoke", store) for p in (rows, cpu_rows, other)})
+    assert calls == ["r0c0", "r0c1", "x"], "the CPU setting's smoke runs were read, not computed"
+    prov = res.provenance()
+    assert list(prov.index) == ["the rows; the same runs: the rows, CPU setting", "other rows"]
+    assert prov["entries"].tolist() == [2, 1]
+    assert set(res.entries) == {"the rows: r0c0", "the rows: r0c1", "other rows"}
 
 
 def _chapter(tmp_path, monkeypatch, stored: dict[str, list[int]], partial=()):

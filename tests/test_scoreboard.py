@@ -30,6 +30,8 @@ def _fake_chapter(tmp_path):
         claims.at_least("a fails", 0, 1, paper="1 [recalled]")
         claims.scale = res.scale("b")
         claims.at_least("b holds", 1, 0, paper="above 0")
+        with claims.on_scale("paper"):
+            claims.pending("c, on a setting still being computed", ">= 1", "not computed yet")
         return claims
 
     return types.SimpleNamespace(
@@ -42,10 +44,10 @@ def test_chapters_are_scored_as_the_book_build_shows_them(tmp_path, monkeypatch)
     monkeypatch.setenv("LRLIB_PROFILE", "smoke")  # a reader at smoke scale still sees the book's scoreboard
     scores = scoreboard.chapter_scores({"ch9": _fake_chapter(tmp_path)})
     row = scores.iloc[0]
-    assert (row.held, row.checked, row.not_reproduced) == (2, 3, 1)
+    assert (row.held, row.checked, row.not_reproduced, row.pending) == (2, 3, 1, 1)
     assert row.paper_parts == ["part A"] and row.smoke_parts == ["part B"]
     text = scoreboard.markdown(scores, {"ch9": "09-toy"})
-    assert "| [Toy](09-toy) | **2 of 3** (1 paper-scale claim not reproduced) |" in text
+    assert "| [Toy](09-toy) | **2 of 3** (1 paper-scale claim not reproduced); 1 pending (their setting's runs" in text
     assert "except at smoke scale (not stored yet): part B" in text
     sources = scoreboard.sources_markdown(scores, {"ch9": "09-toy"}).splitlines()
     assert sources[0] == (
