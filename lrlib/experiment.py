@@ -238,6 +238,14 @@ class Results:
             return 0, 0
         return len(found.entries), len(found.entries) + len(found.missing)
 
+    def not_stored(self, name: str, what: str) -> str:
+        """Why claims on part ``name`` are pending, for a claims table: ``not stored yet: 3 of 9 {what} (part
+        'x')``, ``what`` saying what the entries are ("runs of the CPU setting")."""
+        done, total = self.stored_share(name)
+        if not total:
+            return f"not stored yet (part {name!r})"
+        return f"not stored yet: {done} of {total} {what} (part {name!r})"
+
     def shown(self, *names: str) -> str:
         """Of parts that are settings of one experiment, largest first (the GPU setting, then the CPU one), the
         one a chapter shows: the first loaded at paper scale with entries, else the first loaded at all."""

@@ -131,6 +131,9 @@ def figure1_numbers(res) -> dict:
     return out
 
 
+CPU_RUNS = "runs of the CPU setting"
+
+
 def add_claims(claims: Claims, res) -> None:
     """A stored setting: the paper's claims 1–6 (spec §6). Smoke: only that every arm trains, and claims 1–6 as
     pending rows, with their tests, until the CPU or GPU setting is stored."""
@@ -145,21 +148,16 @@ def add_claims(claims: Claims, res) -> None:
             worst = min(p[f"clean_final_{arm}"] for arm in ARMS)
             claims.at_least("every arm: final clean test accuracy (lowest arm)", worst, 0.2)
         if "patch-cpu" in res:
-            with claims.on_scale("paper"), claims.pending_as(_not_stored(res, "patch-cpu")):
+            with claims.on_scale("paper"), claims.pending_as(res.not_stored("patch-cpu", CPU_RUNS)):
                 _patch_claims(claims, collections.defaultdict(lambda: math.nan, setting=CPU_SCALES["paper"]))
     f1 = figure1_numbers(res)
     if f1 and res.scale(f1["name"]) == "paper":
         with claims.on_scale("paper"):
             _figure1_claims(claims, f1)
     elif "figure1-cpu" in res:
-        with claims.on_scale("paper"), claims.pending_as(_not_stored(res, "figure1-cpu")):
+        with claims.on_scale("paper"), claims.pending_as(res.not_stored("figure1-cpu", CPU_RUNS)):
             before = CPU_SCALES["paper"].fig1_milestones[0] - 1
             _figure1_claims(claims, collections.defaultdict(lambda: math.nan, before=before))
-
-
-def _not_stored(res, name: str) -> str:
-    done, total = res.stored_share(name)
-    return f"not stored yet: {done} of {total} runs of the CPU setting (part {name!r})"
 
 
 def _patch_claims(claims: Claims, p) -> None:

@@ -235,7 +235,7 @@ def untrained_and_epsilon_one_findings(f: Findings, res) -> None:
 def claims_findings(f: Findings, res) -> None:
     """How many of the planned paper-scale claims this run checks, and how many of them fail."""
     claims = check_claims(res)
-    paper = [c for c in claims.items if c.scale == "paper"]
+    paper = [c for c in claims.checked if c.scale == "paper"]
     seeds = min(len(SCALES[res.scale("evidence")].evidence.seeds), len(SCALES[res.scale("sweeps")].sweeps.seeds))
     for key, quantity, value in (
         ("claims_paper", "claims checked on paper-scale numbers", len(paper)),

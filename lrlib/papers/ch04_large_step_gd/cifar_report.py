@@ -154,10 +154,8 @@ def add_claims(claims: Claims, res) -> None:
         if res.scale(name) == "paper":
             _paper_claims(claims, numbers, s)
     if res.scale(name) == "smoke" and "cifar-cpu" in res:
-        done, total = res.stored_share("cifar-cpu")
         cpu = CPU_SCALES["paper"]
-        why = f"not stored yet: {done} of {total} runs of the CPU setting (part 'cifar-cpu')"
-        with claims.on_scale("paper"), claims.pending_as(why):
+        with claims.on_scale("paper"), claims.pending_as(res.not_stored("cifar-cpu", "runs of the CPU setting")):
             pending = collections.defaultdict(lambda: math.nan, switch_seeds=cpu.gd_seeds)
             _switch_claims(claims, pending, cpu.setting)
             _paper_claims(claims, pending, cpu)
