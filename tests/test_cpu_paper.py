@@ -42,7 +42,9 @@ def test_collect_copies_only_finished_entries_computed_in_the_worktree(tmp_path)
         assert out.returncode == 0, out.stderr
         return out.stdout
 
-    assert "2 finished entries not collected yet" in run("status")
+    status = run("status")
+    assert "2 finished entries not collected yet" in status
+    assert "claimed: part/abc (unit not named here)" in status, "a claim that no part's unit has is still listed"
     assert "copied 2 new entries" in run("collect")
     results = repo / "book" / "_results"
     assert sorted(str(p.relative_to(results)) for p in results.glob("*/*")) == ["other/new", "part/kept", "part/new"]
