@@ -254,7 +254,9 @@ class Claims:
         if self.not_reproduced:
             text += f"; {len(self.not_reproduced)} checked on paper-scale numbers did not (reported below)"
         if self.waiting:
-            text += f"; {len(self.waiting)} more are pending: their setting's runs are not stored yet"
+            n = len(self.waiting)
+            verb, whose = ("is", "its") if n == 1 else ("are", "their")
+            text += f"; {n} more {verb} pending: {whose} setting's runs are not stored yet"
         return text
 
     def __str__(self) -> str:
@@ -294,7 +296,10 @@ class Summary:
             f"({' and '.join(scales)} scale; the claims table at the end has each one).",
         ]
         if c.waiting:
-            lines[0] += f" {len(c.waiting)} more wait for a setting whose runs are not stored yet (pending rows)."
+            n = len(c.waiting)
+            lines[0] += (
+                f" {n} more {'waits' if n == 1 else 'wait'} for a setting whose runs are not stored yet (pending)."
+            )
 
         if c.not_reproduced:
             lines += ["", f"Not reproduced at paper scale ({len(c.not_reproduced)}), discussed where they are drawn:"]

@@ -139,11 +139,11 @@ def test_a_pending_claim_is_shown_but_neither_held_nor_failed():
         "not computed yet: 3 of 9 runs stored",
         ">= 0.5",
     )
-    assert "1 of 2 hold" in claims._repr_html_() and "1 more are pending" in claims._repr_html_()
+    assert "1 of 2 hold" in claims._repr_html_() and "1 more is pending: its setting" in claims._repr_html_()
     outcome = claims.check()
     assert outcome.n_claims == 2 and [c.name for c in outcome.not_reproduced] == ["not reproduced"]
     summary = claims.summary()._repr_markdown_()
-    assert "**1 of 2 claims hold**" in summary and "1 more wait for a setting whose runs are not stored yet" in summary
+    assert "**1 of 2 claims hold**" in summary and "1 more waits for a setting whose runs are not stored yet" in summary
 
 
 def test_a_table_of_pending_claims_alone_has_nothing_checked():
