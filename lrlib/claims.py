@@ -150,6 +150,14 @@ class Claims:
     def at_most(self, name: str, measured: float, threshold: float, paper: str = "") -> Claim:
         return self.add(name, measured, _finite(measured) and measured <= threshold, f"<= {_fmt(threshold)}", paper)
 
+    def above(self, name: str, measured: float, threshold: float, paper: str = "") -> Claim:
+        """A strict lower bound ("a gap is positive")."""
+        return self.add(name, measured, _finite(measured) and measured > threshold, f"> {_fmt(threshold)}", paper)
+
+    def below(self, name: str, measured: float, threshold: float, paper: str = "") -> Claim:
+        """A strict upper bound ("a slope is negative")."""
+        return self.add(name, measured, _finite(measured) and measured < threshold, f"< {_fmt(threshold)}", paper)
+
     def between(self, name: str, measured: float, low: float, high: float, paper: str = "") -> Claim:
         ok = _finite(measured) and low <= measured <= high
         return self.add(name, measured, ok, f"in [{_fmt(low)}, {_fmt(high)}]", paper)
@@ -293,7 +301,7 @@ class Summary:
         held = len(c.checked) - len(c.failed)
         lines = [
             f"**{held} of {len(c.checked)} claims hold** on the numbers this page shows "
-            f"({' and '.join(scales)} scale; the claims table at the end has each one).",
+            f"({' and '.join(scales)} scale; the chapter's claims table has each one).",
         ]
         if c.waiting:
             n = len(c.waiting)

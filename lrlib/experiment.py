@@ -239,12 +239,12 @@ class Results:
         return len(found.entries), len(found.entries) + len(found.missing)
 
     def not_stored(self, name: str, what: str) -> str:
-        """Why claims on part ``name`` are pending, for a claims table: ``not stored yet: 3 of 9 {what} (part
-        'x')``, ``what`` saying what the entries are ("runs of the CPU setting")."""
+        """Why claims on part ``name`` are pending, for a claims table: ``waiting: 3 of its 9 {what} stored so far
+        (part 'x'); checked once all are``, ``what`` saying what the entries are ("runs of the CPU setting")."""
         done, total = self.stored_share(name)
         if not total:
-            return f"not stored yet (part {name!r})"
-        return f"not stored yet: {done} of {total} {what} (part {name!r})"
+            return f"waiting: not stored yet (part {name!r})"
+        return f"waiting: {done} of the {total} {what} stored so far (part {name!r}); checked once all are"
 
     def shown(self, *names: str) -> str:
         """Of parts that are settings of one experiment, largest first (the GPU setting, then the CPU one), the

@@ -161,14 +161,17 @@ def test_until_the_cpu_setting_is_stored_its_claims_are_pending_rows(tmp_path, m
     monkeypatch.setenv("LRLIB_STORE", str(tmp_path))  # nothing stored
     curves = {arm: ([0.1] * 6, [0.3] * 6) for arm in patch.ARMS}
     res = _patch_results("smoke", curves)
-    cpu = next(p for p in patch.PARTS if p.name == "patch-cpu")
-    res.parts["patch-cpu"] = PartResult(cpu, "smoke", {}, [])
+    for name in ("patch-cpu", "figure1-cpu"):
+        res.parts[name] = PartResult(next(p for p in patch.PARTS if p.name == name), "smoke", {}, [])
     claims = Claims("ch2")
     patch_report.add_claims(claims, res)
-    assert [c.result for c in claims.items] == ["pass"] + ["pending"] * 9
+    assert [c.result for c in claims.items] == ["pass"] + ["pending"] * 12
     pending = claims.waiting
     assert {c.scale for c in pending} == {"paper"}
-    assert pending[0].measured == "not stored yet: 0 of 6 runs of the CPU setting (part 'patch-cpu')"
+    assert pending[0].measured == (
+        "waiting: 0 of the 6 runs of the CPU setting stored so far (part 'patch-cpu'); checked once all are"
+    )
+    assert pending[-1].measured.startswith("not planned on a CPU"), "Figure 1's CPU setting is beyond the budget"
     assert [c.name for c in pending[1:3]] == [
         "2. large LR: patch-only accuracy at epoch 29",
         "2. large LR: patch-only accuracy at epoch 32",

@@ -238,6 +238,8 @@ def test_while_only_the_smoke_runs_are_shown_the_cpu_claims_are_pending(tmp_path
     assert [c.result for c in smoke] == ["pass", "pass"], "the switch claims are checked on the smoke runs"
     pending = claims.waiting
     total = len(cifar.CIFAR_CPU.units("paper"))
-    assert {c.measured for c in pending} == {f"not stored yet: 0 of {total} runs of the CPU setting (part 'cifar-cpu')"}
+    assert {c.measured for c in pending} == {
+        f"waiting: 0 of the {total} runs of the CPU setting stored so far (part 'cifar-cpu'); checked once all are"
+    }
     assert [c.name.split(".")[0] for c in pending] == ["P4", "P4", "P1", "P2", "P2", "P2", "P3", "P4", "P4", "P4/S8"]
     assert all(c.name.endswith("[cpu]") for c in pending)

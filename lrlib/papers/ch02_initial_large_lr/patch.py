@@ -343,7 +343,7 @@ def _blocks(settings: dict[str, CifarSetting], units, seeds: str):
 # Stored run by run over sittings (and processes: shared), shown only once complete: arms are compared seed by seed.
 PATCH = Part(
     "patch",
-    "CIFAR-10 patch (paper scale: WRN-16-10, the GPU setting)",
+    "CIFAR-10 patch, GPU setting (the paper's WRN-16-10)",
     _blocks(SCALES, patch_units, "seeds"),
     costly=True,
     shared=True,
@@ -351,14 +351,14 @@ PATCH = Part(
 )
 PATCH_CPU = Part(
     "patch-cpu",
-    "CIFAR-10 patch (paper scale: WRN-16-1, the CPU setting)",
+    "CIFAR-10 patch, CPU setting (WRN-16-1)",
     _blocks(CPU_SCALES, patch_units, "seeds"),
     costly=True,
     shared=True,
 )
 FIGURE1 = Part(
     "figure1",
-    "Figure 1, clean CIFAR-10 (paper scale: WRN-16-10, the GPU setting)",
+    "Figure 1, clean CIFAR-10, GPU setting (the paper's WRN-16-10)",
     _blocks(SCALES, figure1_units, "fig1_seeds"),
     costly=True,
     shared=True,
@@ -366,7 +366,7 @@ FIGURE1 = Part(
 )
 FIGURE1_CPU = Part(
     "figure1-cpu",
-    "Figure 1, clean CIFAR-10 (paper scale: WRN-16-1, the CPU setting)",
+    "Figure 1, clean CIFAR-10, CPU setting (WRN-16-1)",
     _blocks(CPU_SCALES, figure1_units, "fig1_seeds"),
     costly=True,
     shared=True,

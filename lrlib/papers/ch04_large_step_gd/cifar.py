@@ -449,7 +449,7 @@ def _blocks(settings: dict[str, CifarScale]):
 # arms are compared with each other, so a half-stored setting would compare arms of different seeds.
 CIFAR = Part(
     "cifar",
-    "CIFAR-10 arms (paper scale: ResNet-18 without BN, the GPU setting)",
+    "CIFAR-10 arms, GPU setting (the paper's ResNet-18 without BN)",
     _blocks(SCALES),
     costly=True,
     shared=True,
@@ -457,7 +457,7 @@ CIFAR = Part(
 )
 CIFAR_CPU = Part(
     "cifar-cpu",
-    "CIFAR-10 arms (paper scale: ResNet-18 width 8 without BN, the CPU setting)",
+    "CIFAR-10 arms, CPU setting (ResNet-18 width 8 without BN)",
     _blocks(CPU_SCALES),
     costly=True,
     shared=True,

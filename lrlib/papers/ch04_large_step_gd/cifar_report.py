@@ -339,6 +339,9 @@ def summary_table(res) -> pd.DataFrame:
     if summary.empty:
         return summary
     summary = summary.assign(arm=summary["arm"].map(ARM_LABELS), budget=summary["budget"].map(BUDGET_LABELS))
+    summary["sharpness_phase1"] = summary["sharpness_phase1"].round(2)
+    if (summary["seeds"] < 2).all():  # one seed: no spread to show
+        summary = summary.drop(columns="test_accuracy_sd")
     return tables.readable(
         summary.set_index(["budget", "arm"]),
         names={"sharpness_phase1": "top Hessian eigenvalue after phase 1", "diverged": "runs diverged"},
