@@ -239,7 +239,7 @@ class Results:
         return len(found.entries), len(found.entries) + len(found.missing)
 
     def not_stored(self, name: str, what: str) -> str:
-        """Why claims on part ``name`` are pending, for a claims table: ``waiting: 3 of its 9 {what} stored so far
+        """Why claims on part ``name`` are pending, for a claims table: ``waiting: 3 of the 9 {what} stored so far
         (part 'x'); checked once all are``, ``what`` saying what the entries are ("runs of the CPU setting")."""
         done, total = self.stored_share(name)
         if not total:
