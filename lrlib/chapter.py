@@ -34,6 +34,7 @@ class ChapterRun:
     part_scales: dict[str, str] = field(default_factory=dict)  # part name -> the scale it shows
     part_titles: dict[str, str] = field(default_factory=dict)  # part name -> how the reader knows it
     stored_on: dict[str, list[str]] = field(default_factory=dict)  # shipped part -> devices in its provenance
+    same_runs: dict[str, str] = field(default_factory=dict)  # part -> the earlier part whose very runs it shows
     started: float = field(default_factory=time.perf_counter)
 
     @property
@@ -41,13 +42,15 @@ class ChapterRun:
         """True when the page shows some parts at paper scale and others at smoke scale."""
         return len(set(self.part_scales.values())) > 1
 
+    def titles_at(self, scale: str) -> list[str]:
+        """The titles of the parts shown at ``scale``; two settings of one experiment that show the same smoke runs
+        are named once ("CIFAR-10 patch, GPU setting (…) and CPU setting (…), the same smoke runs")."""
+        return _titles_at(scale, self.part_scales, self.part_titles, self.same_runs)
+
     def _scale_cell(self) -> str:
         if self.mixed:
-            by_scale = {
-                s: [self.part_titles.get(p, p) for p, v in self.part_scales.items() if v == s]
-                for s in ("paper", "smoke")
-            }
-            return "; ".join(f"`{s}` for {', '.join(parts)}" for s, parts in by_scale.items() if parts)
+            by_scale = {s: self.titles_at(s) for s in ("paper", "smoke")}
+            return " ".join(f"`{s}` for {'; '.join(parts)}." for s, parts in by_scale.items() if parts)
         return f"`{self.scale}`" + (
             "" if self.scale == self.requested_scale else f" (asked for `{self.requested_scale}`)"
         )
@@ -107,15 +110,15 @@ def start(chapter) -> ChapterRun:
     part_scales = {p.name: experiment.part_scale(p, requested) for p in parts}
     scales = set(part_scales.values())
     scale = requested if not scales else scales.pop() if len(scales) == 1 else "smoke"
+    same_runs = _same_smoke_runs([p for p in parts if part_scales[p.name] == "smoke"])
     notice = ""
     if requested == "paper" and profile.results_mode() == "stored":
-        on_paper = [titles[n] for n, s in part_scales.items() if s == "paper"]
-        on_smoke = [titles[n] for n, s in part_scales.items() if s == "smoke"]
+        on_paper, on_smoke = (_titles_at(s, part_scales, titles, same_runs) for s in ("paper", "smoke"))
         partial = [
             p.title for p in parts if part_scales[p.name] == "paper" and p.partial and not experiment.stored(p).complete
         ]
         partial_text = (
-            f" Part of the paper grid only (the section lists what is missing): {', '.join(partial)}."
+            f" Part of the paper grid only (the section lists what is missing): {'; '.join(partial)}."
             if partial
             else ""
         )
@@ -128,8 +131,8 @@ def start(chapter) -> ChapterRun:
         elif on_paper and on_smoke:
             notice = (
                 f"Only some of this chapter's paper-scale results are stored with the book yet. Shown at "
-                f"**paper scale**: {', '.join(on_paper)}. Shown at **smoke scale**, computed while the book was "
-                f"built: {', '.join(on_smoke)}.{partial_text} Each section says which scale it shows; run the "
+                f"**paper scale**: {'; '.join(on_paper)}. Shown at **smoke scale**, computed while the book was "
+                f"built: {'; '.join(on_smoke)}.{partial_text} Each section says which scale it shows; run the "
                 "notebook with `LRLIB_PROFILE=paper` to compute the rest."
             )
         elif on_smoke:
@@ -164,7 +167,40 @@ def start(chapter) -> ChapterRun:
         part_scales=part_scales,
         part_titles=titles,
         stored_on=stored_on,
+        same_runs=same_runs,
     )
+
+
+def _titles_at(scale: str, part_scales: dict, part_titles: dict, same_runs: dict) -> list[str]:
+    titles = {p: part_titles.get(p, p) for p, s in part_scales.items() if s == scale}
+    for later, earlier in same_runs.items():
+        if later in titles and earlier in titles:
+            titles[earlier] = _merged_title(titles[earlier], titles.pop(later))
+    return list(titles.values())
+
+
+def _same_smoke_runs(parts) -> dict[str, str]:
+    """Of parts shown at smoke scale, each whose smoke units are exactly an earlier part's (the GPU and CPU
+    settings of one experiment share their smoke runs), mapped to that earlier part."""
+    configs = {p.name: [u.config for u in p.units("smoke")] for p in parts}
+    same: dict[str, str] = {}
+    for i, p in enumerate(parts):
+        twin = next((q.name for q in parts[:i] if q.name not in same and configs[q.name] == configs[p.name]), None)
+        if twin is not None and configs[p.name]:
+            same[p.name] = twin
+    return same
+
+
+def _merged_title(first: str, second: str) -> str:
+    """``"X, GPU setting (a)"`` and ``"X, CPU setting (b)"`` -> ``"X, GPU setting (a) and CPU setting (b), the same
+    smoke runs"``: the two titles' common lead (up to a comma) said once."""
+    lead = 0
+    for i, (a, b) in enumerate(zip(first, second)):
+        if a != b:
+            break
+        if first[i : i + 2] == ", ":
+            lead = i + 2
+    return f"{first} and {second[lead:]}, the same smoke runs"
 
 
 def section(chapter):

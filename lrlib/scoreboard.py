@@ -27,9 +27,7 @@ def chapter_scores(chapters: dict) -> pd.DataFrame:
         for key, pkg in chapters.items():
             run = _chapter.start(pkg)
             claims = pkg.check_claims(pkg.load(run))
-            by_scale = {
-                s: [run.part_titles[p] for p, v in run.part_scales.items() if v == s] for s in ("paper", "smoke")
-            }
+            by_scale = {s: run.titles_at(s) for s in ("paper", "smoke")}
             rows.append(
                 dict(
                     key=key,

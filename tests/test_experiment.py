@@ -149,10 +149,31 @@ def test_book_build_shows_stored_parts_at_paper_scale_and_says_so(tmp_path, monk
     run = chapter.start(ch)
     assert run.part_scales == {"a": "paper", "b": "smoke"} and run.scale == "smoke" and run.mixed
     assert "**paper scale**: the part a" in run.notice and "built: the part b" in run.notice
-    assert "| `paper` for the part a; `smoke` for the part b |" in run._repr_markdown_()
+    assert "| `paper` for the part a. `smoke` for the part b. |" in run._repr_markdown_()
     res = experiment.load_all(run, ch.PARTS)
     assert res.scale("a") == "paper" and res["a"].complete and res.table("a")["v"].tolist() == [0, 1]
     assert res.scale("b") == "smoke"
+
+
+def test_two_settings_sharing_their_smoke_runs_are_named_once_in_the_header(tmp_path, monkeypatch):
+    _book_build(monkeypatch)
+    monkeypatch.setenv("LRLIB_STORE", str(tmp_path))
+
+    def blocks(setting):  # the same smoke runs, different paper runs
+        return lambda scale: [
+            [_unit(f"u{i}", i, [], f"x-{setting if scale == 'paper' else 'smoke'}", scale) for i in (0, 1)]
+        ]
+
+    parts = (
+        experiment.Part("gpu", "arms, GPU setting (wide)", blocks("gpu")),
+        experiment.Part("cpu", "arms, CPU setting (narrow)", blocks("cpu")),
+        experiment.Part("other", "other, CPU setting (narrow)", lambda scale: [[_unit("o", 0, [], "o", scale)]]),
+    )
+    Store(tmp_path).put(parts[2].units("paper")[0].config, table=pd.DataFrame({"v": [0]}))
+    run = chapter.start(types.SimpleNamespace(TITLE="Chapter X", PARTS=parts))
+    assert run.same_runs == {"cpu": "gpu"}
+    assert run.titles_at("smoke") == ["arms, GPU setting (wide) and CPU setting (narrow), the same smoke runs"]
+    assert "built: arms, GPU setting (wide) and CPU setting (narrow), the same smoke runs." in run.notice
 
 
 def test_a_partial_part_shows_what_is_stored_at_paper_scale(tmp_path, monkeypatch):
