@@ -84,6 +84,14 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _unseeded(claim: Claim) -> str:
+    """The seed-robustness cell of a claim with no stored rate: a paper-scale check has no smoke runs to repeat; a
+    smoke claim added or renamed since the last seed runs has none yet."""
+    if claim.passed is None:
+        return ""
+    return "paper scale only" if claim.scale == "paper" else "no seed runs yet"
+
+
 def _finite(value: float) -> bool:
     try:
         return math.isfinite(float(value))
@@ -227,7 +235,7 @@ class Claims:
         )
         rates = self._seed_rates()
         if rates:
-            table[ROBUSTNESS] = [rates.get(c.name, "") for c in self.items]
+            table[ROBUSTNESS] = [rates.get(c.name, _unseeded(c)) for c in self.items]
         return table
 
     def _seed_rates(self) -> dict[str, str]:

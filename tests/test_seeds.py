@@ -56,7 +56,11 @@ def test_the_claims_table_shows_the_rate_beside_each_smoke_claim(monkeypatch):
     claims = Claims("Toy chapter", scale="smoke")
     claims.at_least("a", 1, 0)
     claims.at_least("b", 1, 0)
-    assert claims.table()[ROBUSTNESS].tolist() == ["19 of 20", ""]
+    with claims.on_scale("paper"):
+        claims.at_least("c", 1, 0)
+        with claims.pending_as("waiting"):
+            claims.at_least("d", 1, 0)
+    assert claims.table()[ROBUSTNESS].tolist() == ["19 of 20", "no seed runs yet", "paper scale only", ""]
     assert "ran to the end at 20 of 20 seed offsets" in claims._repr_html_()
     other = Claims("Another chapter")
     other.at_least("c", 1, 0)
