@@ -218,6 +218,22 @@ def test_claims_and_findings_on_planted_results():
     assert values["cifar_gd_peak_loss_after"] == 5.0
 
 
+def test_the_readings_say_what_the_numbers_show():
+    sgd, gd = _planted_sgd(), _planted_gd()
+    res = _results(cifar=(sgd.iloc[:0], "smoke"), **{"cifar-cpu": (pd.concat([sgd, gd], ignore_index=True), "paper")})
+    arms = cifar_report.arms_reading(res).data
+    assert "large-LR arm (a) ends at 90.5% test accuracy" in arms and "ahead of every small-rate arm" in arms
+    assert "(b) small LR ends at 92.0%" in arms and "The longer runs win here" in arms  # sigma beats large
+    assert "no trace" not in arms  # the planted warm-up ends next to the large arm
+    assert "γ·λ_max is 1.50 to 1.50" in cifar_report.gd_reading(res).data  # 3.0 at γ = 0.5
+    assert "edge of stability" not in cifar_report.gd_reading(res).data
+    gd.loc[gd["step"] == 40, "hessian_top"] = 6.0  # above 2/γ = 4
+    sharp = _results(cifar=(sgd.iloc[:0], "smoke"), **{"cifar-cpu": (pd.concat([sgd, gd], ignore_index=True), "paper")})
+    assert "Every run ends above that limit" in cifar_report.gd_reading(sharp).data
+    smoke = _results(cifar=(pd.concat([sgd, gd], ignore_index=True), "smoke"), **{"cifar-cpu": (sgd.iloc[:0], "smoke")})
+    assert "say nothing about the paper's claims" in cifar_report.arms_reading(smoke).data
+
+
 def test_a_missing_arm_fails_its_claim_rather_than_vanishing():
     # the planted setting lacks the noise arm at equal Σγ and the small and large GD arms that the CPU setting runs
     table = pd.concat([_planted_sgd(), _planted_gd()], ignore_index=True)

@@ -25,7 +25,7 @@ Full-batch GD on a subset (spec §3): ``small`` (γ_S throughout), ``switch`` (�
 "escape" experiment), ``large`` (γ_L throughout), with the top Hessian eigenvalue against 2/γ.
 
 Three settings, each named for what it is: ``smoke`` (a small CNN without BN on the offline 5,000/1,000 subset,
-a minute on one thread), ``cpu`` (ResNet-18 width 8 without BN on the full CIFAR-10: about 12 core-hours, built
+a minute on one thread), ``cpu`` (ResNet-18 width 8 without BN on the full CIFAR-10: 16 h on two CPU cores, built
 over sittings) and ``gpu`` (ResNet-18 width 64 without BN, the paper's network, ~200 epochs: for a CUDA GPU). Part
 ``cifar`` has smoke and gpu as its two scales; part ``cifar-cpu`` has smoke and cpu (its paper scale *is* the CPU
 setting). Every run is one store entry.
@@ -159,7 +159,7 @@ CPU = CifarScale(
     setting="cpu",
     description=(
         "ResNet-18 width 8 without BN, full CIFAR-10, 8-epoch schedule, 2 seeds; full-batch GD on a small CNN "
-        "(width 16, no BN) on 1,000 images (about 12 core-hours)"
+        "(width 16, no BN) on 1,000 images (16 h of wall time on two CPU cores)"
     ),
     family="resnet18",
     width=8,

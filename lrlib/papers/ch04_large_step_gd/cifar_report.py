@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 import pandas as pd
+from IPython.display import Markdown
 
 from ... import plots, tables
 from ...claims import Claims
@@ -346,3 +347,82 @@ def summary_table(res) -> pd.DataFrame:
         summary.set_index(["budget", "arm"]),
         names={"sharpness_phase1": "top Hessian eigenvalue after phase 1", "diverged": "runs diverged"},
     )
+
+
+# ----------------------------------------------------------------------------------------------------------- reading
+
+
+def arms_reading(res) -> Markdown:
+    """The arms' final accuracies in words, for the setting shown: at smoke scale, that they say nothing about the
+    paper; on the CPU or GPU setting, what P1–P3 read off them, with the numbers that bear on a failed one."""
+    name = shown_part(res)
+    s = setting_of(res, name)
+    if res.scale(name) != "paper":
+        return Markdown(
+            "At smoke scale these are a few epochs of a tiny network on 1,500 images and say nothing about the "
+            "paper's claims; P1–P3 are checked only on a stored CPU or GPU setting."
+        )
+    finals = final_runs(res.table(name))
+    summary = arm_summary(finals).set_index(["budget", "arm"])
+    acc, train = summary["test_accuracy"], summary["train_accuracy"]
+    large = acc[("steps", "large")]
+    small_arms = [a for a in ("small", "noise_temperature", "noise_step") if ("steps", a) in acc.index]
+    text = [
+        f"**In the {s.setting} setting**, at equal steps the large-LR arm (a) ends at {large:.1%} test accuracy; "
+        + ", ".join(f"{ARM_LABELS[a]} at {acc[('steps', a)]:.1%}" for a in small_arms)
+        + "."
+        + (
+            " The large rate is ahead of every small-rate arm, with or without amplified noise (P1, P2)."
+            if all(large > acc[("steps", a)] for a in small_arms)
+            else " The large rate is not ahead of every small-rate arm (P1, P2)."
+        )
+    ]
+    sigma = [a for a in ("small", "noise_temperature", "noise_step") if ("sigma", a) in acc.index]
+    if sigma:
+        text.append(
+            f"At equal Σγ the small-rate arms run k = {s.lr_ratio}× the phase-1 epochs "
+            f"({s.lr_ratio * s.phase1_epochs} instead of {s.phase1_epochs}): "
+            + ", ".join(f"{ARM_LABELS[a]} ends at {acc[('sigma', a)]:.1%}" for a in sigma)
+            + f", against the large-LR arm's {large:.1%}."
+        )
+        if any(acc[("sigma", a)] > large for a in sigma) and ("sigma", "small") in acc.index:
+            text.append(
+                f"The longer runs win here. The large-LR arm stops far from fitting its training set (clean training "
+                f"accuracy {train[('steps', 'large')]:.1%}), and the small rate with no added noise gains the most "
+                f"from k× the steps ({train[('sigma', 'small')]:.1%} training accuracy). In a schedule this short, "
+                "accuracy follows how far a run gets: at equal steps the larger steps win, at equal Σγ the k× more "
+                "steps. Neither budget separates noise from step size as runs trained until they fit would (the GPU "
+                "setting's schedule)."
+            )
+    if ("steps", "warmup") in acc.index and ("steps", "small") in acc.index:
+        warmup, small = acc[("steps", "warmup")], acc[("steps", "small")]
+        text.append(
+            f"The warm-up arm (d), γ_L for {s.warmup_epochs} of the {s.phase1_epochs} phase-1 epochs, ends at "
+            f"{warmup:.1%}: {abs(warmup - large) * 100:.1f} pp from the large-LR arm, "
+            f"{abs(warmup - small) * 100:.1f} pp from the small-LR arm"
+            + (
+                ". A warm-up this short leaves no trace of the large rate here, where P3 expects the large-LR arm's "
+                "accuracy."
+                if abs(warmup - small) < abs(warmup - large)
+                else "."
+            )
+        )
+    return Markdown(" ".join(text))
+
+
+def gd_reading(res) -> Markdown:
+    """Where full-batch GD ran relative to linear stability: γ·λ_max at the last measurement, over every run."""
+    gd = gd_finals(res.table(shown_part(res)))
+    if gd.empty:
+        return Markdown("")
+    product = 2 * gd["sharpness_end"] / gd["two_over_lr"]  # γ·λ_max
+    text = (
+        f"At the last measurement γ·λ_max is {product.min():.2f} to {product.max():.2f} over every GD run "
+        f"({len(gd)} runs: each arm, each seed); linear stability at a minimum needs it below 2."
+    )
+    if product.min() > 2:
+        text += (
+            " Every run ends above that limit without diverging: GD here trains at the edge of stability, not in a "
+            "linearly stable minimum, so a test that reads the end of a run as λ_max ≤ 2/γ (P4/S8) fails."
+        )
+    return Markdown(text)
