@@ -213,7 +213,7 @@ def test_claims_and_findings_on_planted_results():
     f = Findings()
     cifar_report.add_findings(f, res)
     values = f.table().set_index("key")["value"]
-    assert values["cifar_setting"] == "cpu"
+    assert values["cifar_setting"] == "CPU"
     assert values["cifar_gap_steps_small"] == pytest.approx(0.05)
     assert values["cifar_gd_peak_loss_after"] == 5.0
 
@@ -225,7 +225,7 @@ def test_the_readings_say_what_the_numbers_show():
     assert "large-LR arm (a) ends at 90.5% test accuracy" in arms and "ahead of every small-rate arm" in arms
     assert "(b) small LR ends at 92.0%" in arms and "The longer runs win here" in arms  # sigma beats large
     assert "no trace" not in arms  # the planted warm-up ends next to the large arm
-    assert "γ·λ_max is 1.50 to 1.50" in cifar_report.gd_reading(res).data  # 3.0 at γ = 0.5
+    assert "$\\gamma\\lambda_\\text{max}$ is 1.50 to 1.50" in cifar_report.gd_reading(res).data  # 3.0 at γ = 0.5
     assert "edge of stability" not in cifar_report.gd_reading(res).data
     gd.loc[gd["step"] == 40, "hessian_top"] = 6.0  # above 2/γ = 4
     sharp = _results(cifar=(sgd.iloc[:0], "smoke"), **{"cifar-cpu": (pd.concat([sgd, gd], ignore_index=True), "paper")})

@@ -110,6 +110,11 @@ class CifarScale:
             raise ValueError("gd_hessian_every must divide gd_settle_steps (the switch is measured)")
 
     @property
+    def label(self) -> str:
+        """How the text names the setting: "smoke", "CPU" or "GPU"."""
+        return self.setting if self.setting == "smoke" else self.setting.upper()
+
+    @property
     def lr_small(self) -> float:
         return self.lr_large / self.lr_ratio
 

@@ -55,7 +55,7 @@ SHORT = {
 
 def _caption(res, name: str) -> str:
     s = setting_of(res, name)
-    return f"{s.setting} setting ({res.scale(name)} scale of part {name!r}): {s.description}. [reconstructed] protocol."
+    return f"{s.label} setting ({res.scale(name)} scale of part {name!r}): {s.description}. [reconstructed] protocol."
 
 
 def figure_arms(res):
@@ -132,9 +132,10 @@ def figure_gd_switch(res):
     sharp_ax.legend(fontsize="x-small", loc="lower left")
     plots.caption(
         fig,
-        f"{s.setting} setting ({res.scale(name)} scale of part {name!r}): full-batch GD, "
-        f"{s.gd_family.replace('_', ' ')} width {s.gd_width} without BN, on the first {s.gd_images:,} "
-        f"training images, no augmentation; {s.gd_seeds} seed(s). Dotted: the switch. [reconstructed] protocol.",
+        f"{s.label} setting ({res.scale(name)} scale of part {name!r}): full-batch GD, "
+        f"{s.gd_family.replace('_', ' ').replace('cnn', 'CNN')} width {s.gd_width} without BN, on the first "
+        f"{s.gd_images:,} training images, no augmentation; {s.gd_seeds} seed(s). Dotted: the switch. "
+        "[reconstructed] protocol.",
     )
     return fig
 
@@ -251,7 +252,7 @@ def add_findings(f: Findings, res) -> None:
     scale, table = res.scale(name), res.table(name)
     s = setting_of(res, name)
     common = dict(part=name, scale=scale)
-    f.add("cifar_setting", "CIFAR setting shown", s.setting, source="reconstructed", **common)
+    f.add("cifar_setting", "CIFAR setting shown", s.label, source="reconstructed", **common)
     f.add("cifar_setting_description", "what the CIFAR setting is", s.description, source="reconstructed", **common)
     f.add("cifar_lr_large", "γ_L, large SGD learning rate", s.lr_large, source="recalled", paper="~0.1", **common)
     f.add("cifar_lr_ratio", "k = γ_L/γ_S", s.lr_ratio, source="recalled", paper="~10", **common)
@@ -368,7 +369,7 @@ def arms_reading(res) -> Markdown:
     large = acc[("steps", "large")]
     small_arms = [a for a in ("small", "noise_temperature", "noise_step") if ("steps", a) in acc.index]
     text = [
-        f"**In the {s.setting} setting**, at equal steps the large-LR arm (a) ends at {large:.1%} test accuracy; "
+        f"**In the {s.label} setting**, at equal steps the large-LR arm (a) ends at {large:.1%} test accuracy; "
         + ", ".join(f"{ARM_LABELS[a]} at {acc[('steps', a)]:.1%}" for a in small_arms)
         + "."
         + (
@@ -397,7 +398,7 @@ def arms_reading(res) -> Markdown:
     if ("steps", "warmup") in acc.index and ("steps", "small") in acc.index:
         warmup, small = acc[("steps", "warmup")], acc[("steps", "small")]
         text.append(
-            f"The warm-up arm (d), γ_L for {s.warmup_epochs} of the {s.phase1_epochs} phase-1 epochs, ends at "
+            f"The warm-up arm (d), $\\gamma_L$ for {s.warmup_epochs} of the {s.phase1_epochs} phase-1 epochs, ends at "
             f"{warmup:.1%}: {abs(warmup - large) * 100:.1f} pp from the large-LR arm, "
             f"{abs(warmup - small) * 100:.1f} pp from the small-LR arm"
             + (
@@ -417,12 +418,13 @@ def gd_reading(res) -> Markdown:
         return Markdown("")
     product = 2 * gd["sharpness_end"] / gd["two_over_lr"]  # γ·λ_max
     text = (
-        f"At the last measurement γ·λ_max is {product.min():.2f} to {product.max():.2f} over every GD run "
-        f"({len(gd)} runs: each arm, each seed); linear stability at a minimum needs it below 2."
+        f"At the last measurement $\\gamma\\lambda_\\text{{max}}$ is {product.min():.2f} to {product.max():.2f} "
+        f"over every GD run ({len(gd)} runs: each arm, each seed); linear stability at a minimum needs it below 2."
     )
     if product.min() > 2:
         text += (
             " Every run ends above that limit without diverging: GD here trains at the edge of stability, not in a "
-            "linearly stable minimum, so a test that reads the end of a run as λ_max ≤ 2/γ (P4/S8) fails."
+            "linearly stable minimum, so a test that reads the end of a run as $\\lambda_\\text{max}$ ≤ 2/γ (P4/S8) "
+            "fails."
         )
     return Markdown(text)
