@@ -35,6 +35,7 @@ class ChapterRun:
     part_titles: dict[str, str] = field(default_factory=dict)  # part name -> how the reader knows it
     stored_on: dict[str, list[str]] = field(default_factory=dict)  # shipped part -> devices in its provenance
     same_runs: dict[str, str] = field(default_factory=dict)  # part -> the earlier part whose very runs it shows
+    stood_in: dict[str, str] = field(default_factory=dict)  # part not shown -> the part shown in its place
     started: float = field(default_factory=time.perf_counter)
 
     @property
@@ -44,8 +45,9 @@ class ChapterRun:
 
     def titles_at(self, scale: str) -> list[str]:
         """The titles of the parts shown at ``scale``; two settings of one experiment that show the same smoke runs
-        are named once ("CIFAR-10 patch, GPU setting (…) and CPU setting (…), the same smoke runs")."""
-        return _titles_at(scale, self.part_scales, self.part_titles, self.same_runs)
+        are named once ("CIFAR-10 patch, GPU setting (…) and CPU setting (…), the same smoke runs"); a part whose
+        stand-in is shown in its place is left out."""
+        return _titles_at(scale, self.part_scales, self.part_titles, self.same_runs, self.stood_in)
 
     def _scale_cell(self) -> str:
         if self.mixed:
@@ -63,7 +65,7 @@ class ChapterRun:
     def _computed_on(self) -> str:
         """Where the results shown were computed: the devices in the shipped results' provenance, and this run's
         device for the parts it computes (never the build machine passed off as where stored results came from)."""
-        here = [self.part_titles.get(p, p) for p in self.part_scales if p not in self.stored_on]
+        here = [self.part_titles.get(p, p) for p in self.part_scales if p not in self.stored_on | self.stood_in]
         devices: dict[str, list[str]] = {}
         for part, names in self.stored_on.items():
             for name in names:
@@ -111,9 +113,14 @@ def start(chapter) -> ChapterRun:
     scales = set(part_scales.values())
     scale = requested if not scales else scales.pop() if len(scales) == 1 else "smoke"
     same_runs = _same_smoke_runs([p for p in parts if part_scales[p.name] == "smoke"])
+    stood_in = {
+        p.name: p.stand_in
+        for p in parts
+        if p.stand_in and part_scales[p.name] == "smoke" and part_scales.get(p.stand_in) == "paper"
+    }
     notice = ""
     if requested == "paper" and profile.results_mode() == "stored":
-        on_paper, on_smoke = (_titles_at(s, part_scales, titles, same_runs) for s in ("paper", "smoke"))
+        on_paper, on_smoke = (_titles_at(s, part_scales, titles, same_runs, stood_in) for s in ("paper", "smoke"))
         partial = [
             p.title for p in parts if part_scales[p.name] == "paper" and p.partial and not experiment.stored(p).complete
         ]
@@ -141,6 +148,12 @@ def start(chapter) -> ChapterRun:
                 "the **smoke-scale** run, computed while the book was built. Run the notebook with "
                 "`LRLIB_PROFILE=paper` to compute the paper scale."
             )
+        elif stood_in:
+            notice = "Every part this page shows is at **paper scale**."
+        notice += "".join(
+            f" {titles[part]} is not stored yet; the page shows {titles[instead]} in its place."
+            for part, instead in stood_in.items()
+        )
     stored_on = {}
     if requested == "paper" and profile.results_mode() == "stored":
         for p in parts:
@@ -168,11 +181,12 @@ def start(chapter) -> ChapterRun:
         part_titles=titles,
         stored_on=stored_on,
         same_runs=same_runs,
+        stood_in=stood_in,
     )
 
 
-def _titles_at(scale: str, part_scales: dict, part_titles: dict, same_runs: dict) -> list[str]:
-    titles = {p: part_titles.get(p, p) for p, s in part_scales.items() if s == scale}
+def _titles_at(scale: str, part_scales: dict, part_titles: dict, same_runs: dict, stood_in: dict) -> list[str]:
+    titles = {p: part_titles.get(p, p) for p, s in part_scales.items() if s == scale and p not in stood_in}
     for later, earlier in same_runs.items():
         if later in titles and earlier in titles:
             titles[earlier] = _merged_title(titles[earlier], titles.pop(later))

@@ -50,7 +50,8 @@ class Part:
     those entries and that count; True runs no further block. ``shared``: several processes may work through the
     part (one per CPU core). ``partial``: the book shows a partly stored paper grid at paper scale (and lists what is
     missing) instead of falling back to the smoke scale. ``costly``: hours on a CPU; computed last by default.
-    ``gpu``: meant for a GPU (days on a CPU); computed by default only where CUDA is present."""
+    ``gpu``: meant for a GPU (days on a CPU); computed by default only where CUDA is present. ``stand_in``: the part
+    a page shows in this one's place while this one is not stored at paper scale (a GPU experiment's CPU setting)."""
 
     name: str
     title: str
@@ -60,6 +61,7 @@ class Part:
     partial: bool = False
     costly: bool = False
     gpu: bool = False
+    stand_in: str | None = None
 
     def units(self, scale: str) -> list[Unit]:
         """Every unit of every block (the stopping rule not applied)."""

@@ -176,6 +176,27 @@ def test_two_settings_sharing_their_smoke_runs_are_named_once_in_the_header(tmp_
     assert "built: arms, GPU setting (wide) and CPU setting (narrow), the same smoke runs." in run.notice
 
 
+def test_a_stand_in_shown_in_place_of_an_unstored_setting_is_named_and_the_other_is_not_listed(tmp_path, monkeypatch):
+    _book_build(monkeypatch)
+    monkeypatch.setenv("LRLIB_STORE", str(tmp_path))
+
+    def blocks(setting):
+        return lambda scale: [[_unit("u", 0, [], f"x-{setting if scale == 'paper' else 'smoke'}", scale)]]
+
+    parts = (
+        experiment.Part("gpu", "arms, GPU setting (wide)", blocks("gpu"), stand_in="cpu"),
+        experiment.Part("cpu", "arms, CPU setting (narrow)", blocks("cpu")),
+    )
+    Store(tmp_path).put(parts[1].units("paper")[0].config, table=pd.DataFrame({"v": [0]}), provenance={"device": "X"})
+    run = chapter.start(types.SimpleNamespace(TITLE="Chapter X", PARTS=parts))
+    assert run.stood_in == {"gpu": "cpu"} and run.titles_at("smoke") == []
+    assert run.notice == (
+        "Every part this page shows is at **paper scale**. arms, GPU setting (wide) is not stored yet; the page "
+        "shows arms, CPU setting (narrow) in its place."
+    )
+    assert "computed in this run" not in run._computed_on() and "`smoke` for" not in run._scale_cell()
+
+
 def test_a_partial_part_shows_what_is_stored_at_paper_scale(tmp_path, monkeypatch):
     _book_build(monkeypatch)
     ch = _chapter(tmp_path, monkeypatch, {"a": [0, 1], "b": [1]}, partial=("b",))

@@ -348,6 +348,7 @@ PATCH = Part(
     costly=True,
     shared=True,
     gpu=True,
+    stand_in="patch-cpu",
 )
 PATCH_CPU = Part(
     "patch-cpu",
@@ -363,6 +364,7 @@ FIGURE1 = Part(
     costly=True,
     shared=True,
     gpu=True,
+    stand_in="figure1-cpu",
 )
 FIGURE1_CPU = Part(
     "figure1-cpu",

@@ -459,6 +459,7 @@ CIFAR = Part(
     costly=True,
     shared=True,
     gpu=True,
+    stand_in="cifar-cpu",
 )
 CIFAR_CPU = Part(
     "cifar-cpu",
