@@ -151,7 +151,7 @@ def start(chapter) -> ChapterRun:
         elif stood_in:
             notice = "Every part this page shows is at **paper scale**."
         notice += "".join(
-            f" {titles[part]} is not stored yet; the page shows {titles[instead]} in its place."
+            f" {titles[part]} is not stored in full yet; the page shows {titles[instead]} in its place."
             for part, instead in stood_in.items()
         )
     stored_on = {}

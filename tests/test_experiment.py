@@ -191,8 +191,8 @@ def test_a_stand_in_shown_in_place_of_an_unstored_setting_is_named_and_the_other
     run = chapter.start(types.SimpleNamespace(TITLE="Chapter X", PARTS=parts))
     assert run.stood_in == {"gpu": "cpu"} and run.titles_at("smoke") == []
     assert run.notice == (
-        "Every part this page shows is at **paper scale**. arms, GPU setting (wide) is not stored yet; the page "
-        "shows arms, CPU setting (narrow) in its place."
+        "Every part this page shows is at **paper scale**. arms, GPU setting (wide) is not stored in full yet; "
+        "the page shows arms, CPU setting (narrow) in its place."
     )
     assert "computed in this run" not in run._computed_on() and "`smoke` for" not in run._scale_cell()
 

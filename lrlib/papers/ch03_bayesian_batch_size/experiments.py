@@ -49,6 +49,11 @@ EVIDENCE = Part("evidence", "evidence (Figs. 1-3)", evidence_blocks)
 # the book shows the paper-scale sweeps only once every program is stored (partial=False)
 SWEEPS = Part("sweeps", "batch-size sweeps (Figs. 4-7)", sweep_blocks, shared=True, costly=True)
 SWEEPS_FULL = Part(
-    "sweeps-full", "N sweep on the full MNIST (Fig. 6, N to 32,000)", full_n_blocks, shared=True, costly=True
+    "sweeps-full",
+    "N sweep on the full MNIST (Fig. 6, N to 32,000)",
+    full_n_blocks,
+    shared=True,
+    costly=True,
+    stand_in="sweeps",
 )
 PARTS = (EVIDENCE, SWEEPS, SWEEPS_FULL)
