@@ -288,3 +288,55 @@ def test_the_full_mnist_n_sweep_is_keyed_by_its_data_and_needs_the_canonical_tra
         data.sweep_data("full")
     with pytest.raises(ValueError, match="sweeps setting must be one of"):
         sweeps.setting("huge")
+
+
+def _n_summary(full_power: float | None, pool_power: float = 0.0) -> dict:
+    """A sweep summary of the N sweep: B_opt ∝ N**power on the pool (N ≤ 8,000) and, given ``full_power``, on the
+    full MNIST (N ≤ 32,000), shown with the pool's result beside it."""
+
+    def summary(power, ns):
+        table = _synthetic_sweep(lambda n: 25 * (n / 1000) ** power, ns, "n_train", noise=0.002)
+        return analysis.bopt_table(table, "n_train"), analysis.slope_with_band(table, "n_train", lambda n: n, n_boot=50)
+
+    sw = {"momentum_slope": (1.0, (0.9, 1.1), 3)}
+    sw["n"], sw["n_slope"] = summary(pool_power, [1000, 2000, 4000, 8000])
+    if full_power is not None:
+        sw["n_pool"], sw["n_pool_slope"] = sw["n"], sw["n_slope"]
+        sw["n"], sw["n_slope"] = summary(full_power, [1000, 2000, 4000, 8000, 16000, 32000])
+    return sw
+
+
+@pytest.mark.parametrize("full_power", [1.0, 0.0])
+def test_the_full_mnist_n_sweep_is_claimed_and_read_beside_the_pools(full_power):
+    """Once the full-MNIST sweep is shown, B_opt ∝ N is checked on it and, still, on the pool, and section 10 reads
+    the outcome it finds, whichever it is."""
+    from lrlib.claims import Claims
+    from lrlib.papers.ch03_bayesian_batch_size.claims import momentum_and_size_claims
+    from lrlib.papers.ch03_bayesian_batch_size.findings import n_sweep_words
+
+    sw = _n_summary(full_power)
+    claims = Claims("t", scale="paper")
+    momentum_and_size_claims(claims, sw)
+    size = {c.name.split(":")[0]: c.passed for c in claims.items if "∝ N" in c.name}
+    assert size == {"B_opt ∝ N for N ≤ 8000": False, "B_opt ∝ N for N ≤ 32000": full_power == 1.0}
+    words = n_sweep_words(sw, paper=True, waiting="")
+    assert "on the full MNIST" in words and "N ≤ 8,000, the slope was" in words and "fails there" in words
+    if full_power == 1.0:
+        assert "grows with N as the linear rule says" in words and "brings the rule out" in words
+    else:
+        assert "does not grow with N" in words and "left failing" in words and "1,000 … 32,000" in words
+
+
+def test_the_pool_n_sweep_reads_how_far_the_full_sweep_is_stored():
+    from lrlib.papers.ch03_bayesian_batch_size.findings import n_rule, n_sweep_words
+
+    sw = _n_summary(None)
+    waiting = "27 of its 57 programs are stored so far"
+    words = n_sweep_words(sw, paper=True, waiting=waiting)
+    assert "does not grow with N" in words and "up to N = 8,000 on the 10,999-image pool" in words
+    assert waiting in words and "pending row" in words
+    assert "reported, not asserted" in n_sweep_words(sw, paper=False, waiting="")
+    assert n_rule(-0.8, (-1.0, -0.6)) == "falls as N grows"
+    assert n_rule(0.3, (0.1, 0.5)) == "grows with N, far slower than the linear rule"
+    assert n_rule(0.7, (0.6, 0.8)) == "grows with N, though not linearly"
+    assert n_rule(2.0, (1.8, 2.2)) == "grows faster than linearly with N"

@@ -19,11 +19,12 @@ from ...experiment import Results, load_all
 from . import analysis, evidence, figures, scales, sweeps
 from .claims import TITLE, check_claims, observations
 from .experiments import PARTS
-from .findings import findings
+from .findings import findings, n_reading
 from .scales import SCALES
 
 __all__ = ["TITLE", "SCALES", "PARTS", "load", "check_claims", "observations", "findings"]
-__all__ += ["analysis", "evidence", "figures", "scales", "sweeps"]  # read by the notebook besides the contract
+# read by the notebook besides the contract
+__all__ += ["analysis", "evidence", "figures", "scales", "sweeps", "n_reading"]
 
 
 def load(run) -> Results:

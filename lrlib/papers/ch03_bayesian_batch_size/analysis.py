@@ -254,12 +254,17 @@ def sweep_summary(res) -> dict:
 
 
 def _summarise(res) -> dict:
+    from .experiments import n_part
+
     lr, mom, nn = sweep(res, "lr"), sweep(res, "momentum"), sweep(res, "n")
     out = {"lr": bopt_table(lr, "lr"), "momentum": bopt_table(mom, "momentum"), "n": bopt_table(nn, "n_train")}
     out["lr_rows"] = lr  # the ε sweep's runs, for seed-bootstrap bands of statistics of its B_opt table
     out["lr_slope"] = slope_with_band(lr, "lr", lambda e: e)
     out["momentum_slope"] = slope_with_band(mom, "momentum", lambda m: 1.0 / (1.0 - m))
     out["n_slope"] = slope_with_band(nn, "n_train", lambda n: n)
+    if n_part(res) == "sweeps-full":  # the pool's N sweep, shown before, stays a result beside the full one
+        pool = sweep_view(res.table("sweeps"), res.scale("sweeps"), "n")
+        out["n_pool"], out["n_pool_slope"] = bopt_table(pool, "n_train"), slope_with_band(pool, "n_train", lambda n: n)
     out["lr_slope_best"] = slope_with_band(lr, "lr", lambda e: e, metric="best")
     out["lr_slope_trained"] = slope_with_band(lr, "lr", lambda e: e, trained_only=True)
     return out

@@ -234,6 +234,9 @@ def momentum_and_size_claims(c: Claims, sw: dict) -> None:
         1.25,
         paper="1 [paper]; we test 1 ± 0.25, as for ε",
     )
+    if "n_pool_slope" in sw:  # the full-MNIST sweep is shown: the pool's claim, checked before it, stays beside
+        p_slope, p_band, p_used = sw["n_pool_slope"]
+        size_claim(c, p_slope, p_band, p_used, int(sw["n_pool"]["n_train"].max()))
     size_claim(c, n_slope, n_band, n_used, int(sw["n"]["n_train"].max()))
 
 
