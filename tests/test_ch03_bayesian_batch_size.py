@@ -340,3 +340,19 @@ def test_the_pool_n_sweep_reads_how_far_the_full_sweep_is_stored():
     assert n_rule(0.3, (0.1, 0.5)) == "grows with N, far slower than the linear rule"
     assert n_rule(0.7, (0.6, 0.8)) == "grows with N, though not linearly"
     assert n_rule(2.0, (1.8, 2.2)) == "grows faster than linearly with N"
+
+
+def test_the_full_mnist_b_opt_panel_draws_the_pools_optima_beside():
+    """Fig. 6 on the full MNIST: the pool's interior B_opt estimates are drawn beside, one point per such N."""
+    from lrlib import plots
+    from lrlib.papers.ch03_bayesian_batch_size.figures import plot_bopt
+
+    sw = _n_summary(1.0)
+    table = _synthetic_sweep(lambda n: 25 * n / 1000, [1000, 2000, 4000, 8000, 16000, 32000], "n_train")
+    fig, ax = plots.plt.subplots()
+    plot_bopt(ax, table, "n_train", sw["n_slope"], xlabel="N", beside=(sw["n_pool"], "the pool"))
+    (pool,) = [line for line in ax.get_lines() if line.get_label() == "the pool"]
+    expected = sw["n_pool"][sw["n_pool"]["interior"]]
+    assert list(pool.get_xdata()) == list(expected["n_train"])
+    assert list(pool.get_ydata()) == list(expected["b_opt"])
+    plots.plt.close(fig)

@@ -223,12 +223,14 @@ def plot_bopt(
     x_of=lambda v: v,
     trained_slope_band=None,
     legend_kw: dict | None = None,
+    beside: tuple[pd.DataFrame, str] | None = None,
 ) -> None:
     """B_opt against x(by) on log-log axes: the seed-mean estimate (filled: interior; an open triangle: a bound,
     at the grid's edge; a grey cross: the value did not train), each seed's own estimate (small points), the
     fitted slope with its bootstrap band, and the slope-1 theory line. ``trained_slope_band``, if given and some
-    interior value did not train, adds the fit over the trained values (dash-dotted). The legend goes under the axes;
-    ``legend_kw`` overrides its ``ax.legend`` arguments."""
+    interior value did not train, adds the fit over the trained values (dash-dotted). ``beside``: another sweep's
+    B_opt table and its label, whose interior seed-mean estimates are drawn in grey for comparison. The legend goes
+    under the axes; ``legend_kw`` overrides its ``ax.legend`` arguments."""
     slope, band, _ = slope_band
     bopt = bopt_table(table, by)
     seeds = bopt_per_seed(table, by)
@@ -260,6 +262,10 @@ def plot_bopt(
         ax.plot(
             *_through_centroid(x[fitted], y[fitted], 1.0), "--", color=plots.COLORS["paper"], label="theory: slope 1"
         )
+    if beside is not None:
+        other, other_label = beside
+        shown = other[other["interior"].astype(bool)]
+        ax.plot([x_of(v) for v in shown[by]], shown["b_opt"], "D", mfc="none", color="0.45", label=other_label)
     ax.set_xscale("log")
     ax.set_yscale("log")
     _ticks_at(ax, x)
@@ -351,14 +357,15 @@ def fig_bopt_vs_lr(res):
     return fig
 
 
-def _accuracy_and_bopt(res, name: str, by: str, *, label, legend_title: str, xlabel: str, x_of):
-    """An accuracy-against-B panel and a B_opt panel for one sweep (Figs. 6 and 7)."""
+def _accuracy_and_bopt(res, name: str, by: str, *, label, legend_title: str, xlabel: str, x_of, beside=None):
+    """An accuracy-against-B panel and a B_opt panel for one sweep (Figs. 6 and 7); ``beside`` as in
+    :func:`plot_bopt`."""
     table = sweep(res, name)
     fig, axes = plots.plt.subplots(2, 1, figsize=(plots.COLUMN_IN, 10))  # room for the legends below the axes
     plot_accuracy_vs_batch(axes[0], table, by, label)
     axes[0].set_ylim(max(0.0, axes[0].get_ylim()[0]), 1.0)
     axes[0].legend(fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=2, title=legend_title)
-    plot_bopt(axes[1], table, by, sweep_summary(res)[f"{name}_slope"], xlabel=xlabel, x_of=x_of)
+    plot_bopt(axes[1], table, by, sweep_summary(res)[f"{name}_slope"], xlabel=xlabel, x_of=x_of, beside=beside)
     return fig
 
 
@@ -366,6 +373,7 @@ def fig_training_set_size(res):
     """Fig. 6: accuracy against B for several N, and B_opt against N (on the full MNIST where stored)."""
     setting = n_setting(res)
     scale = "paper scale, full MNIST" if setting == "full" else f"{setting} scale"
+    pool = sweep_summary(res).get("n_pool")  # the pool's sweep, shown before the full MNIST's
     fig = _accuracy_and_bopt(
         res,
         "n",
@@ -374,6 +382,7 @@ def fig_training_set_size(res):
         legend_title=f"ε = {sweeps.setting(setting).n_lr:g}; ▼ = $B_\\mathrm{{opt}}$",
         xlabel="training-set size N (log scale)",
         x_of=lambda v: v,
+        beside=None if pool is None else (pool, "$B_\\mathrm{opt}$ on the 10,999-image pool (seed mean)"),
     )
     fig.suptitle(f"Fig. 6: accuracy against B for several N, and $B_\\mathrm{{opt}}$ against N ({scale})")
     return fig
