@@ -337,9 +337,11 @@ def test_the_pool_n_sweep_reads_how_far_the_full_sweep_is_stored():
     assert waiting in words and "pending row" in words
     assert "reported, not asserted" in n_sweep_words(sw, paper=False, waiting="")
     assert n_rule(-0.8, (-1.0, -0.6)) == "falls as N grows"
-    assert n_rule(0.3, (0.1, 0.5)) == "grows with N, far slower than the linear rule"
-    assert n_rule(0.7, (0.6, 0.8)) == "grows with N, though not linearly"
+    assert n_rule(0.3, (0.1, 0.5)) == "grows with N, more slowly than the linear rule"
+    assert n_rule(0.49, (0.28, 1.05)) == "grows with N, more slowly than the linear rule, though its band reaches 1"
+    assert n_rule(0.7, (0.6, 0.8)) == "grows with N, but its band excludes a slope of 1"
     assert n_rule(2.0, (1.8, 2.2)) == "grows faster than linearly with N"
+    assert n_rule(0.4, (-0.2, 1.1)) == "is not pinned down against N: the slope's band spans both 0 and 1"
 
 
 def test_the_full_mnist_b_opt_panel_draws_the_pools_optima_beside():

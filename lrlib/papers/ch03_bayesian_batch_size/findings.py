@@ -256,15 +256,21 @@ def _slope(add, key: str, quantity: str, fit, **kw) -> None:
 
 
 def n_rule(slope: float, band: tuple[float, float]) -> str:
-    """What a log-log slope of B_opt against N, with its seed band, says of the rule B_opt ∝ N, in words."""
+    """What a log-log slope of B_opt against N, with its seed band, says of the rule B_opt ∝ N, in words (the
+    phrase follows "B_opt")."""
     low, high = band
+    reaches_one = ", though its band reaches 1" if low <= 1 <= high else ""
+    if low <= 0 and high >= 1:
+        return "is not pinned down against N: the slope's band spans both 0 and 1"
     if 0.5 <= slope <= 1.5:
-        return "grows with N as the linear rule says" if low <= 1 <= high else "grows with N, though not linearly"
+        if reaches_one:
+            return "grows with N as the linear rule says"
+        return "grows with N, but its band excludes a slope of 1"
     if slope > 1.5:
-        return "grows faster than linearly with N"
+        return "grows faster than linearly with N" + reaches_one
     if low <= 0 <= high:
         return "does not grow with N"
-    return "falls as N grows" if high < 0 else "grows with N, far slower than the linear rule"
+    return "falls as N grows" if high < 0 else "grows with N, more slowly than the linear rule" + reaches_one
 
 
 def _planned(slope: float) -> str:
