@@ -165,8 +165,8 @@ SCALES = {
 #: images. The paper's setting otherwise (784-800-10, m = 0.9, eps = 1, 100 epochs, 5 seeds). B runs from 16
 #: (B_opt was 331-948 at N <= 8,000) in factors of about 2 up to N (full batch), the grid of part ``sweeps``
 #: without its smallest B. Estimated from the stored N <= 8,000 programs (72 GFLOP/s on one thread): about
-#: 5 core-hours in 57 programs, most of it at N = 32,000; measured on the first 18 programs (two sharing two
-#: cores): about 8, a program taking about 0.045 s per training image whatever its B.
+#: 5 core-hours in 57 programs, most of it at N = 32,000; measured (two processes sharing two cores): 5.95, of
+#: which N = 32,000 took 3.1 (560-1,550 s a program, the smallest and the largest B slowest).
 N_FULL = SweepScale(
     dataset="mnist-train",
     n_test=10_000,
