@@ -284,17 +284,17 @@ def n_summary_words(sw: dict, paper: bool) -> str:
     slope, band, _ = sw["n_slope"]
     n_max = int(sw["n"]["n_train"].max())
     if not paper:
-        return f"{n_rule(slope, band)} up to N = {n_max:,} (slope {slope:.2f}; reported, not asserted at this scale)"
+        return f"{n_rule(slope, band)}, up to N = {n_max:,} (slope {slope:.2f}; reported, not asserted at this scale)"
     if "n_pool_slope" not in sw:
         return (
-            f"{n_rule(slope, band)} up to the {n_max:,} images of the offline pool (slope {slope:.2f}; the planned "
+            f"{n_rule(slope, band)}, up to the {n_max:,} images of the offline pool (slope {slope:.2f}; the planned "
             f"test {_planned(slope)}), and the sweep on the full MNIST, to N = 32,000, is not stored in full yet"
         )
     p_slope, p_band, _ = sw["n_pool_slope"]
     p_max = int(sw["n_pool"]["n_train"].max())
     return (
-        f"{n_rule(slope, band)} up to N = {n_max:,} on the full MNIST (slope {slope:.2f}; the planned test "
-        f"{_planned(slope)}), and {n_rule(p_slope, p_band)} up to the {p_max:,} images of the offline pool "
+        f"{n_rule(slope, band)}, up to N = {n_max:,} on the full MNIST (slope {slope:.2f}; the planned test "
+        f"{_planned(slope)}), and {n_rule(p_slope, p_band)}, up to the {p_max:,} images of the offline pool "
         f"(slope {p_slope:.2f}; the same test {_planned(p_slope)} there)"
     )
 
@@ -317,12 +317,12 @@ def n_sweep_words(sw: dict, paper: bool, waiting: str) -> str:
     measured = f"a slope of {slope:.2f}, band {band[0]:.2f} to {band[1]:.2f}"
     if not paper:
         return (
-            f"- **Training-set size:** {bopt} {n_rule(slope, band)} up to N = {n_max:,} ({measured}); at this scale "
+            f"- **Training-set size:** {bopt} {n_rule(slope, band)}, up to N = {n_max:,} ({measured}); at this scale "
             "the slope is reported, not asserted."
         )
     if "n_pool_slope" not in sw:
         return (
-            f"- **Training-set size: {bopt} {n_rule(slope, band)}** up to N = {n_max:,} on the 10,999-image pool "
+            f"- **Training-set size: {bopt} {n_rule(slope, band)}**, up to N = {n_max:,} on the 10,999-image pool "
             f"({measured}). A pilot at smoke scale found that {bopt} did not grow, and the paper is recalled to see "
             "the linear rule only for N ≳ 20,000 [recalled], which the pool cannot reach. The planned loose test "
             f"(slope 0.5 to 1.5) {_planned(slope)}. The sweep on the full MNIST, N to 32,000, re-checks it once whole: "
@@ -344,7 +344,7 @@ def n_sweep_words(sw: dict, paper: bool, waiting: str) -> str:
             "failing, as planned."
         )
     return (
-        f"- **Training-set size, on the full MNIST: {bopt} {n_rule(slope, band)}** up to N = {n_max:,}: {bopt} = "
+        f"- **Training-set size, on the full MNIST: {bopt} {n_rule(slope, band)}**, up to N = {n_max:,}: {bopt} = "
         f"{format_bopt(sw['n'])} for N = {_listed(sw['n']['n_train'], ',')} ({measured}, over the {used} N with an "
         f"optimum inside the B grid). The planned test (slope 0.5 to 1.5) {_planned(slope)}. On the 10,999-image "
         f"pool, N ≤ {p_max:,}, the slope was {p_slope:.2f} (band {p_band[0]:.2f} to {p_band[1]:.2f}) and the same "
