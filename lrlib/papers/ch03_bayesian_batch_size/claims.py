@@ -16,6 +16,8 @@ from .experiments import n_part
 from .scales import N_FULL, SCALES
 
 TITLE = "Chapter 3: Bayesian evidence and the optimum batch size"
+#: the planned test of B_opt ∝ N at paper scale: the log-log slope of B_opt against N lies in this range
+N_RULE_SLOPE = (0.5, 1.5)
 
 
 def check_claims(res) -> Claims:
@@ -248,8 +250,7 @@ def size_claim(c: Claims, slope: float, band: tuple[float, float] | None, n_used
     c.between(
         f"B_opt ∝ N for N ≤ {n_max}: log-log slope over {n_used} N{shown_band}",
         slope,
-        0.5,
-        1.5,
+        *N_RULE_SLOPE,
         paper=f"1 for N ≳ 20,000 [recalled]; {below}",
     )
 

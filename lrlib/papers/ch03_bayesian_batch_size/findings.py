@@ -14,9 +14,9 @@ from IPython.display import Markdown
 
 from ...findings import Findings
 from .analysis import TRAINED_ACCURACY, evidence_summary, final_accuracy, format_bopt, sweep, sweep_summary
-from .claims import check_claims
+from .claims import N_RULE_SLOPE, check_claims
 from .experiments import n_part
-from .scales import SCALES
+from .scales import N_FULL, SCALES
 
 NAN = float("nan")
 
@@ -259,14 +259,15 @@ def n_rule(slope: float, band: tuple[float, float]) -> str:
     """What a log-log slope of B_opt against N, with its seed band, says of the rule B_opt ∝ N, in words (the
     phrase follows "B_opt")."""
     low, high = band
+    low_rule, high_rule = N_RULE_SLOPE
     reaches_one = ", though its band reaches 1" if low <= 1 <= high else ""
     if low <= 0 and high >= 1:
         return "is not pinned down against N: the slope's band spans both 0 and 1"
-    if 0.5 <= slope <= 1.5:
+    if low_rule <= slope <= high_rule:
         if reaches_one:
             return "grows with N as the linear rule says"
         return "grows with N, but its band excludes a slope of 1"
-    if slope > 1.5:
+    if slope > high_rule:
         return "grows faster than linearly with N" + reaches_one
     if low <= 0 <= high:
         return "does not grow with N"
@@ -274,8 +275,9 @@ def n_rule(slope: float, band: tuple[float, float]) -> str:
 
 
 def _planned(slope: float) -> str:
-    """The planned test of B_opt ∝ N (:func:`.claims.size_claim`): a log-log slope in [0.5, 1.5]."""
-    return "holds" if 0.5 <= slope <= 1.5 else "fails"
+    """Whether the planned test of B_opt ∝ N (:data:`.claims.N_RULE_SLOPE`) holds for this slope."""
+    low, high = N_RULE_SLOPE
+    return "holds" if low <= slope <= high else "fails"
 
 
 def n_summary_words(sw: dict, paper: bool) -> str:
@@ -288,7 +290,8 @@ def n_summary_words(sw: dict, paper: bool) -> str:
     if "n_pool_slope" not in sw:
         return (
             f"{n_rule(slope, band)}, up to the {n_max:,} images of the offline pool (slope {slope:.2f}; the planned "
-            f"test {_planned(slope)}), and the sweep on the full MNIST, to N = 32,000, is not stored in full yet"
+            f"test {_planned(slope)}), and the sweep on the full MNIST, to N = {max(N_FULL.n_values):,}, is not stored "
+            "in full yet"
         )
     p_slope, p_band, _ = sw["n_pool_slope"]
     p_max = int(sw["n_pool"]["n_train"].max())
@@ -325,7 +328,8 @@ def n_sweep_words(sw: dict, paper: bool, waiting: str) -> str:
             f"- **Training-set size: {bopt} {n_rule(slope, band)}**, up to N = {n_max:,} on the 10,999-image pool "
             f"({measured}). A pilot at smoke scale found that {bopt} did not grow, and the paper is recalled to see "
             "the linear rule only for N ≳ 20,000 [recalled], which the pool cannot reach. The planned loose test "
-            f"(slope 0.5 to 1.5) {_planned(slope)}. The sweep on the full MNIST, N to 32,000, re-checks it once whole: "
+            f"(slope {N_RULE_SLOPE[0]} to {N_RULE_SLOPE[1]}) {_planned(slope)}. The sweep on the full MNIST, N to "
+            f"{max(N_FULL.n_values):,}, re-checks it once whole: "
             f"{waiting}, and its claim waits in the claims table as a pending row."
         )
     p_slope, p_band, _ = sw["n_pool_slope"]
@@ -346,7 +350,8 @@ def n_sweep_words(sw: dict, paper: bool, waiting: str) -> str:
     return (
         f"- **Training-set size, on the full MNIST: {bopt} {n_rule(slope, band)}**, up to N = {n_max:,}: {bopt} = "
         f"{format_bopt(sw['n'])} for N = {_listed(sw['n']['n_train'], ',')} ({measured}, over the {used} N with an "
-        f"optimum inside the B grid). The planned test (slope 0.5 to 1.5) {_planned(slope)}. On the 10,999-image "
+        f"optimum inside the B grid). The planned test (slope {N_RULE_SLOPE[0]} to {N_RULE_SLOPE[1]}) "
+        f"{_planned(slope)}. On the 10,999-image "
         f"pool, N ≤ {p_max:,}, the slope was {p_slope:.2f} (band {p_band[0]:.2f} to {p_band[1]:.2f}) and the same "
         f"test {_planned(p_slope)} there. The paper is recalled to see the linear rule only for N ≳ 20,000 "
         "[recalled]: " + then
