@@ -150,6 +150,41 @@ def test_stored_claims_read_the_learning_order():
     assert failed == ["2. large LR: patch-only accuracy at epoch 29"]
 
 
+def test_the_patch_reading_follows_the_runs():
+    ramp = lambda before, after, at=29: [before] * at + [after] * (60 - at)  # noqa: E731
+    order = {
+        "large": (ramp(0.11, 0.97), ramp(0.5, 0.8)),
+        "small": ([0.95] * 60, [0.55] * 60),
+        "act_noise": (ramp(0.12, 0.95), ramp(0.5, 0.79)),
+    }
+    res = _patch_results("paper", order, "patch-cpu")
+    text = patch_report.patch_reading(res).data
+    assert (
+        "the paper's learning order appears" in text
+        and "epoch 1), the large one only after its anneal (epoch 30)" in text
+    )
+    assert "cannot show at this width" not in text
+    assert "+25.0 points" in patch_report.summary_words(res)
+
+    nothing = {arm: ([0.11] * 60, ramp(0.5, 0.6)) for arm in patch.ARMS}
+    nothing["small"] = ([0.11] * 60, [0.45] * 60)
+    res = _patch_results("paper", nothing, "patch-cpu")
+    text = patch_report.patch_reading(res).data
+    assert "neither the small nor the large learning rate learns the patch" in text
+    assert "never reaches 0.9 in 60 epochs (highest 0.11)" in text
+    assert "cannot show at this width" in text, "a patch never fitted is named as the reason the claims fail"
+    assert "behind at epoch 5" in text and "+15.0 points" in text
+
+    late = dict(order, small=(ramp(0.11, 0.95, at=9), [0.55] * 60))
+    words = patch_report.summary_words(_patch_results("paper", late, "patch-cpu"))
+    assert "both learning rates learn the patch, the small one first (epoch 10 against 30, after the anneal)" in words
+
+    smoke = {arm: ([0.1] * 6, [0.3] * 6) for arm in patch.ARMS}
+    res = _patch_results("smoke", smoke)
+    assert "no arm learns the patch" in patch_report.patch_reading(res).data
+    assert "pending rows" in patch_report.summary_words(res)
+
+
 def test_smoke_claims_only_ask_that_every_arm_trains():
     curves = {arm: ([0.1] * 6, [0.3] * 6) for arm in patch.ARMS}
     claims = Claims("ch2")
