@@ -447,6 +447,8 @@ def patch_reading(res) -> Markdown:
     s, ta = p["setting"], p["setting"].anneal_epoch
     if res.scale(p["name"]) != "paper":
         nothing = _learns_nothing(p)
+        cpu = CPU_SCALES["paper"]
+        steps = cpu.epochs * math.ceil(cpu.train_images / cpu.batch_size)
         return Markdown(
             f"At the smoke setting the small learning rate ends at patch-only accuracy {p['patch_final_small']:.2f} "
             f"and the large one at {p['patch_final_large']:.2f}, against a constant prediction's {p['chance']:.2f}"
@@ -458,7 +460,7 @@ def patch_reading(res) -> Markdown:
                 else "."
             )
             + " These runs test only that every arm trains; the paper's claims are checked on a stored CPU or GPU "
-            "setting, whose 60 epochs are about 23,000 steps."
+            f"setting, whose {cpu.epochs} epochs are about {round(steps, -3):,} steps."
         )
     early = "ahead" if p["clean_small_5"] > p["clean_large_5"] else "behind"
     clean = (
