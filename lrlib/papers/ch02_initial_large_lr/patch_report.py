@@ -25,9 +25,14 @@ from .patch import ARM_LABELS, ARMS, CPU_SCALES, FIG1_ARMS, FIG1_LABELS, patch_a
 ARM_COLORS = {"large": plots.COLORS["large_lr"], "small": plots.COLORS["small_lr"], "act_noise": plots.PALETTE[2]}
 
 
+def _label(s) -> str:
+    """The setting's name as the text writes it: "smoke", "CPU", "GPU"."""
+    return s.setting if s.setting == "smoke" else s.setting.upper()
+
+
 def _caption(res, name: str) -> str:
     s = setting_of(res, name)
-    return f"{s.setting} setting ({res.scale(name)} scale of part {name!r}): {s.description}."
+    return f"{_label(s)} setting ({res.scale(name)} scale of part {name!r}): {s.description}."
 
 
 def _curves(ax, table: pd.DataFrame, column: str, arms, labels, colors) -> None:
@@ -54,7 +59,8 @@ def figure_patch(res):
     chance = float(table["patch_chance"].iloc[0]) if len(table) else 0.1
     axes[0].axhline(chance, color=plots.COLORS["theory"], linestyle=":", linewidth=1, label="constant prediction")
     axes[0].set_ylabel("accuracy (fraction)")
-    axes[0].legend(fontsize="small", loc="upper left")
+    # below the panels: in the left one the curves fill both top corners (patch learned) and the bottom (not yet)
+    plots.legend_below(fig, *axes[0].get_legend_handles_labels(), ncol=2, fontsize="small")
     plots.caption(fig, _caption(res, name) + f" Shaded: annealed epochs (from epoch {s.anneal_epoch}).")
     return fig
 
@@ -445,7 +451,7 @@ def summary_words(res) -> str:
         )
     gap = p["clean_final_large"] - p["clean_final_small"]
     return (
-        f"On the CIFAR-10 patch, {s.setting.upper()} setting ({s.description}; {p['seeds']} seeds), "
+        f"On the CIFAR-10 patch in the {_label(s)} setting, {s.description}, with {p['seeds']} seeds, "
         f"{_order_words(p)}; the final clean test accuracy of the large learning rate minus the small one is "
         f"{gap * 100:+.1f} points (claim 4 asks for at least +3)"
     )
@@ -491,7 +497,7 @@ def patch_reading(res) -> Markdown:
             f"goes from {p['small_train_at_learned']:.3f} to {p['small_train_final']:.3f}."
         )
     text = [
-        f"**In the {s.setting.upper()} setting** ({s.description}; mean of {p['seeds']} seeds), the small learning "
+        f"**In the {_label(s)} setting** (mean of {p['seeds']} seeds), the small learning "
         f"rate's patch-only accuracy is {p['small_patch_early']:.2f} by epoch 2 and {_learned_words(p, 'small')}. "
         f"The large learning rate's is {p['large_patch_before']:.2f} at epoch {ta - 1}, the last before its anneal, "
         f"and {p['large_patch_after']:.2f} at epoch {ta + 2}; it {_learned_words(p, 'large')}. With activation noise: "
