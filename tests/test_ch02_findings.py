@@ -1,10 +1,12 @@
 """Chapter 2's numbers on its stored paper-scale synthetic results (the CIFAR settings are stored over sittings):
 a change to the analysis that moves a number the prose quotes fails here."""
 
+import pytest
+
 from lrlib import experiment
 from lrlib.claims import Claims
 from lrlib.findings import Findings
-from lrlib.papers.ch02_initial_large_lr import synthetic, synthetic_report
+from lrlib.papers.ch02_initial_large_lr import patch, patch_report, synthetic, synthetic_report
 
 
 def test_findings_and_claims_of_the_stored_synthetic_experiment(shared_data, monkeypatch, snapshot):
@@ -23,3 +25,21 @@ def test_findings_and_claims_of_the_stored_synthetic_experiment(shared_data, mon
         "synthetic, small LR + activation noise: Q-only before the anneal",
         "synthetic, small LR + activation noise: Q-only at the end",
     ]
+
+
+def test_findings_and_claims_of_the_stored_cpu_patch_runs(shared_data, monkeypatch, snapshot):
+    """The CPU setting's patch runs are stored over sittings: this checks them once all are stored."""
+    monkeypatch.delenv("LRLIB_SEED", raising=False)
+    monkeypatch.delenv("LRLIB_STORE", raising=False)
+    stored = experiment.stored(patch.PATCH_CPU, "paper")
+    if not stored.complete:
+        pytest.skip(f"{len(stored.entries)} of {len(stored.entries) + len(stored.missing)} CPU patch runs stored")
+    res = experiment.Results({"patch-cpu": stored})
+    f = Findings()
+    patch_report.add_findings(f, res)
+    snapshot("ch02_patch_cpu_findings", f.table())
+
+    claims = Claims("chapter 2, CIFAR-10 patch, CPU setting")
+    patch_report.add_claims(claims, res)
+    assert not claims.waiting, "every claim of a stored setting is checked"
+    snapshot("ch02_patch_cpu_claims", claims.table())
