@@ -120,12 +120,14 @@ def test_units_name_their_setting():
 
 
 def _patch_results(scale: str, curves: dict, name: str = "patch") -> Results:
-    """A loaded ``patch`` part whose table has the given patch-only and clean curves per arm (one seed)."""
+    """A loaded ``patch`` part whose table has the given patch-only and clean curves per arm: a (patch, clean) pair
+    for one seed, or a list of pairs, one per seed."""
     rows = []
-    for arm, (patch_acc, clean_acc) in curves.items():
-        for epoch, (p, c) in enumerate(zip(patch_acc, clean_acc), start=1):
-            rows.append({"arm": arm, "seed_id": 0, "epoch": epoch, "accuracy.patch": p, "accuracy.clean": c,
-                         "patch_chance": 0.11})  # fmt: skip
+    for arm, runs in curves.items():
+        for seed_id, (patch_acc, clean_acc) in enumerate(runs if isinstance(runs, list) else [runs]):
+            for epoch, (p, c) in enumerate(zip(patch_acc, clean_acc), start=1):
+                rows.append({"arm": arm, "seed_id": seed_id, "epoch": epoch, "accuracy.patch": p,
+                             "accuracy.clean": c, "patch_chance": 0.11})  # fmt: skip
     entry = SimpleNamespace(table=pd.DataFrame(rows), provenance={})
     part = PartResult(next(p for p in patch.PARTS if p.name == name), scale, {"all arms": entry}, [])
     return Results({name: part})
@@ -147,7 +149,13 @@ def test_stored_claims_read_the_learning_order():
     claims = Claims("ch2")
     patch_report.add_claims(claims, _patch_results("paper", curves, "patch-cpu"))
     failed = [c.name for c in claims.items if not c.passed]
-    assert failed == ["2. large LR: patch-only accuracy at epoch 29"]
+    assert failed == ["2. large LR: patch-only accuracy at epoch 29 [cpu]"], "claims name the setting they read"
+    curves["large"] = (ramp(0.11, 0.97), curves["large"][1])
+    curves["act_noise"][0][9] = 0.5  # the noise arm fits the patch at epoch 10, then loses it again by epoch 29
+    claims = Claims("ch2")
+    patch_report.add_claims(claims, _patch_results("paper", curves, "patch-cpu"))
+    failed = [c.name for c in claims.items if not c.passed]
+    assert failed == ["5. activation noise: highest patch-only accuracy, epochs 1–29 (noise on) [cpu]"]
 
 
 def test_the_patch_reading_follows_the_runs():
@@ -172,10 +180,39 @@ def test_the_patch_reading_follows_the_runs():
     table["train_accuracy"] = table["epoch"] / 60
     text = patch_report.patch_reading(res).data
     assert "(epoch 10), the large one only after it (epoch 30), but more slowly than the paper recalls: the small" \
-        " one not within two epochs (claim 1)." in text  # fmt: skip
+        " one not within 2 epochs (claim 1)." in text  # fmt: skip
     assert "From epoch 10, when the small learning rate has learned the patch, to the end, its clean test accuracy" \
         " goes from 0.550 to 0.550, while its training accuracy, on images 80 % of which carry the patch, goes from" \
         " 0.167 to 1.000." in text  # fmt: skip
+
+    assert "behind at epoch 5 (0.600 against 0.500" not in text and "ahead at epoch 5 (0.600 against 0.500" in text
+    assert "slower to fit" not in text
+
+    # two seeds that disagree: the seed mean never reaches the level, and each seed's epoch is named
+    split = dict(order, small=[([0.95] * 60, [0.55] * 60), ([0.11] * 60, [0.55] * 60)])
+    text = patch_report.patch_reading(_patch_results("paper", split, "patch-cpu")).data
+    assert "never reaches 0.9 in 60 epochs (highest 0.53) in the seed mean (seed 0: epoch 1, seed 1: never)" in text
+    assert "(mean of 2 seeds)" in text
+
+    # the noise arm's clean accuracy under the shifted batch-norm statistics, the control of its patch reading
+    assert "clean test accuracy is 0.500, against 0.550 for the small learning rate without noise: the shift may" in (
+        patch_report.patch_reading(res).data
+    )
+    fine = dict(order, act_noise=(ramp(0.12, 0.95), ramp(0.7, 0.79)))
+    assert "so its ignoring the patch is not the evaluation's doing" in (
+        patch_report.patch_reading(_patch_results("paper", fine, "patch-cpu")).data
+    )
+
+    # a small LR behind early that has also fitted less of its training set; a diverged run named
+    slow = dict(order, small=([0.95] * 60, [0.4] * 60))
+    res = _patch_results("paper", slow, "patch-cpu")
+    table = res["patch-cpu"].entries["all arms"].table
+    table["train_accuracy"] = np.where(table["arm"] == "small", 0.3, 0.6)
+    res["patch-cpu"].entries["all arms"].table = table[~((table["arm"] == "large") & (table["epoch"] > 40))]
+    text = patch_report.patch_reading(res).data
+    assert "behind at epoch 5 (0.400 against 0.500" in text
+    assert "(training accuracy 0.300 against 0.600): in this setting the small learning rate is slower" in text
+    assert "Stopped early (diverged): large LR, annealed, seed 0, after epoch 40." in text
 
     early = dict(late, large=(ramp(0.11, 0.95, at=4), ramp(0.5, 0.8)))
     words = patch_report.summary_words(_patch_results("paper", early, "patch-cpu"))
@@ -188,7 +225,7 @@ def test_the_patch_reading_follows_the_runs():
     assert "neither the small nor the large learning rate learns the patch" in text
     assert "never reaches 0.9 in 60 epochs (highest 0.11)" in text
     assert "cannot show at this width" in text, "a patch never fitted is named as the reason the claims fail"
-    assert "behind at epoch 5" in text and "+15.0 points" in text and "From epoch" not in text
+    assert "behind at epoch 5" in text and "15.0 points ahead" in text and "From epoch" not in text
 
     smoke = {arm: ([0.1] * 6, [0.3] * 6) for arm in patch.ARMS}
     res = _patch_results("smoke", smoke)
@@ -219,8 +256,8 @@ def test_until_the_cpu_setting_is_stored_its_claims_are_pending_rows(tmp_path, m
     )
     assert pending[-1].measured.startswith("not planned on a CPU"), "Figure 1's CPU setting is beyond the budget"
     assert [c.name for c in pending[1:3]] == [
-        "2. large LR: patch-only accuracy at epoch 29",
-        "2. large LR: patch-only accuracy at epoch 32",
+        "2. large LR: patch-only accuracy at epoch 29 [cpu]",
+        "2. large LR: patch-only accuracy at epoch 32 [cpu]",
     ]
     assert pending[4].test == ">= 0.03", "the tests are the ones the stored setting will be checked with"
 
@@ -245,3 +282,12 @@ def test_precision_check_flags_a_shifted_bf16():
     assert len(check) == 6 and check["z"].max() < 3
     shifted = table.assign(**{"accuracy.clean": table["accuracy.clean"] + 0.1 * (table["precision"] == "bf16")})
     assert patch_report.precision_check(results(shifted))["z"].max() > 3
+
+
+def test_a_setting_rejects_values_it_does_not_know():
+    with pytest.raises(ValueError, match=r"data must be one of \('subset', 'full'\), got 'ful'"):
+        dataclasses.replace(patch.CPU, data="ful")
+    with pytest.raises(ValueError, match=r"precision must be one of \('fp32', 'bf16'\), got 'fp16'"):
+        dataclasses.replace(patch.CPU, precision="fp16")
+    with pytest.raises(ValueError, match="seeds must be at least 1, got 0"):
+        dataclasses.replace(patch.CPU, seeds=0)

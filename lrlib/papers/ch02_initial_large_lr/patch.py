@@ -47,6 +47,9 @@ FIG1_ARMS = ("large", "small")
 FIG1_LABELS = {"large": "LR 0.1", "small": "LR 0.01"}
 
 
+SETTING_NAMES = ("smoke", "cpu", "gpu")
+
+
 @dataclass(frozen=True)
 class CifarSetting:
     """One CIFAR-10 setting of chapter 2: the network, the data and both experiments' schedules. Learning rates
@@ -82,6 +85,16 @@ class CifarSetting:
     fig1_seeds: int
 
     def __post_init__(self):
+        for field, allowed in (
+            ("setting", SETTING_NAMES),
+            ("data", ("subset", "full")),
+            ("precision", ("fp32", "bf16")),
+        ):
+            if getattr(self, field) not in allowed:
+                raise ValueError(f"{field} must be one of {allowed}, got {getattr(self, field)!r}")
+        for field in ("seeds", "fig1_seeds", "epochs", "fig1_epochs", "train_images", "test_images", "batch_size"):
+            if getattr(self, field) < 1:
+                raise ValueError(f"{field} must be at least 1, got {getattr(self, field)!r}")
         if not 1 < self.anneal_epoch <= self.epochs:
             raise ValueError(f"anneal_epoch must be in (1, epochs], got {self.anneal_epoch} of {self.epochs}")
         if any(not 1 < m <= self.fig1_epochs for m in self.fig1_milestones):
@@ -315,7 +328,9 @@ def precision_units(scale: str, s: CifarSetting) -> list[Unit]:
     units = []
     short = replace(s, epochs=PRECISION_EPOCHS, anneal_epoch=PRECISION_EPOCHS)
     for precision, seeds in PRECISION_SEEDS.items():
-        checked = replace(short, precision=precision, channels_last=False)  # as stored: fp32 in the default layout
+        # the layout the check was stored with, before the CPU runs took up channels_last (a rounding change, tested):
+        # fp32 in the default layout, bf16 in channels_last (patch_spec)
+        checked = replace(short, precision=precision, channels_last=False)
         for seed_id in range(seeds):
             spec = patch_spec(checked, "large", profile.seed(seed_id))
             config = _config("ch2-precision", scale, checked, "large", seed_id, spec)
