@@ -82,9 +82,8 @@ def figure_figure1(res):
     name = shown_part(res, "figure1")
     s, table = setting_of(res, name), res.table(name)
     fig, axes = plots.plt.subplots(1, 2, figsize=(plots.COLUMN_IN, 3.4), sharex=True, sharey=True)
-    colors = {"large": plots.COLORS["large_lr"], "small": plots.COLORS["small_lr"]}
     for ax, column, title in zip(axes, ("train_accuracy", "accuracy.test"), ("training (running, train mode)", "test")):
-        _curves(ax, table, column, FIG1_ARMS, FIG1_LABELS, colors)
+        _curves(ax, table, column, FIG1_ARMS, FIG1_LABELS, ARM_COLORS)
         ax.axvspan(s.fig1_milestones[0] - 0.5, s.fig1_epochs + 0.5, color=plots.COLORS["theory"], alpha=0.12, lw=0)
         ax.set_title(title)
         ax.set_xlabel("epoch")

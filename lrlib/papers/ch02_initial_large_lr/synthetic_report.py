@@ -107,10 +107,7 @@ def figure_pinned(res):
     table, s = res.table("synthetic"), _scale(res, "synthetic")
     fig, axes = plots.plt.subplots(1, 2, figsize=(plots.COLUMN_IN, 3.4), sharey=True)
     for ax, kind in zip(axes, ("P", "Q")):
-        for arm in [a for a in ARMS if a in set(table["arm"])]:
-            wide = table[table["arm"] == arm].pivot(index="seed_index", columns="step", values=f"test_accuracy_{kind}")
-            plots.seed_band(ax, wide.columns, wide.to_numpy(), label=LEGEND[arm], color=ARM_COLORS[arm], points=False,
-                            count_in_label=False)  # fmt: skip
+        _arm_bands(ax, table, f"test_accuracy_{kind}")
         ax.axvline(s.anneal_step, color=plots.COLORS["theory"], linestyle=":", label="anneal")
         ax.set_title(f"{TYPE_LABELS[kind]} test examples")
         ax.set_xlabel("SGD step")
