@@ -127,7 +127,6 @@ def patch_numbers(res) -> dict:
         "small_patch_early": float(early.max(axis=1).mean()) if early.size else math.nan,
         "large_patch_before": at("accuracy.patch", ta - 1, "large"),
         "large_patch_after": at("accuracy.patch", ta + 2, "large"),
-        "noise_patch_before": at("accuracy.patch", ta - 1, "act_noise"),
         "noise_patch_while_on": float(noise_on.max()) if noise_on.size else math.nan,
         "noise_clean_before": at("accuracy.clean", ta - 1, "act_noise"),
         "small_clean_before": at("accuracy.clean", ta - 1, "small"),
