@@ -534,7 +534,11 @@ def summary_words(res) -> str:
     return (
         f"On the CIFAR-10 patch in the {_label(s)} setting, {s.description}, with {_seeds(p)}, "
         f"{_order_words(p)}; the final clean test accuracy of the large learning rate minus the small one is "
-        f"{gap * 100:+.1f} points (claim 4 asks for at least {FINAL_MARGIN * 100:+.0f})"
+        f"{gap * 100:+.1f} points (claim 4 asks for at least {FINAL_MARGIN * 100:+.0f}). With activation noise the "
+        f"small learning rate's patch-only accuracy is at most {p['noise_patch_while_on']:.2f} while the noise is on "
+        f"and {p['noise_patch_end']:.2f} at the end, and its final clean test accuracy "
+        f"{p['clean_final_act_noise']:.3f} (large learning rate {p['clean_final_large']:.3f}, small "
+        f"{p['clean_final_small']:.3f})"
     )
 
 
