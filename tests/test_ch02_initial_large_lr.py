@@ -174,8 +174,10 @@ def test_the_patch_reading_follows_the_runs():
     assert "more slowly" not in text and "cannot show at this width" not in text
     words = patch_report.summary_words(res)
     assert "+25.0 points" in words
-    assert "noise the small learning rate's patch-only accuracy is at most 0.12 while the noise is on and 0.95 at" \
-        " the end, and its final clean test accuracy 0.790 (large learning rate 0.800, small 0.550)" in words  # fmt: skip
+    assert (
+        "noise the small learning rate's patch-only accuracy is at most 0.12 while the noise is on and 0.95 at"
+        " the end, and its final clean test accuracy 0.790 (large learning rate 0.800, small 0.550)" in words
+    )
 
     late = dict(order, small=(ramp(0.11, 0.95, at=9), ramp(0.6, 0.55, at=9)))
     res = _patch_results("paper", late, "patch-cpu")
