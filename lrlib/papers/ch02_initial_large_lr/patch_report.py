@@ -441,7 +441,7 @@ def add_precision_claims(claims: Claims, res) -> None:
     if check.empty:
         return
     with claims.on_scale("paper"):
-        claims.at_most("bf16 against fp32: largest z over epochs and quantities", float(check["z"].max()), 3.0)
+        claims.at_most("bf16 against fp32: largest z over epochs and quantities [cpu]", float(check["z"].max()), 3.0)
 
 
 # ---- the patch experiment in words ---------------------------------------------------------------------------------
