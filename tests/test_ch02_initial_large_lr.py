@@ -172,6 +172,8 @@ def test_the_patch_reading_follows_the_runs():
         "the large one only after it (epoch 30)." in text
     )
     assert "more slowly" not in text and "cannot show at this width" not in text
+    assert "and 0.95 at the end; it first reaches 0.9 at epoch 30." in text, "when the noise arm learns the patch"
+    assert "it recovers 96% of the gap between the two learning rates." in text
     words = patch_report.summary_words(res)
     assert "+25.0 points" in words
     assert (

@@ -586,8 +586,10 @@ def patch_reading(res) -> Markdown:
         f"{FINAL_MARGIN * 100:.0f} ahead). With activation noise the small learning rate ends at {noise:.3f}: "
         f"{(noise - p['clean_final_large']) * 100:+.1f} points from the large learning rate (claim 5 asks for at "
         f"most {NOISE_GAP * 100:.0f} either way) and {(noise - p['clean_final_small']) * 100:+.1f} from the small "
-        f"one without noise."
+        f"one without noise"
     )
+    recovered = (noise - p["clean_final_small"]) / gap if gap > 0 else math.nan
+    clean += f": it recovers {recovered:.0%} of the gap between the two learning rates." if gap > 0 else "."
     if not math.isnan(p["small_train_at_learned"]):
         clean += (
             f" From epoch {p['patch_learned_small']:.0f}, when the small learning rate has learned the patch, to the "
@@ -601,8 +603,8 @@ def patch_reading(res) -> Markdown:
         f"{_learned_words(p, 'small')}. The large learning rate's is {p['large_patch_before']:.2f} at epoch "
         f"{ta - 1}, the last before its anneal, and {p['large_patch_after']:.2f} at epoch {ta + 2}; it "
         f"{_learned_words(p, 'large')}. With activation noise it is at most {p['noise_patch_while_on']:.2f} while "
-        f"the noise is on (epochs 1–{ta - 1}) and {p['noise_patch_end']:.2f} at the end. A constant prediction "
-        f"scores {p['chance']:.2f}. So {_order_words(p)}.",
+        f"the noise is on (epochs 1–{ta - 1}) and {p['noise_patch_end']:.2f} at the end; it "
+        f"{_learned_words(p, 'act_noise')}. A constant prediction scores {p['chance']:.2f}. So {_order_words(p)}.",
         _noise_evaluation_words(p),
         clean,
     ]
