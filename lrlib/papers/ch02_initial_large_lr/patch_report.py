@@ -496,6 +496,11 @@ def _order_words(p) -> str:
     )
 
 
+def _points(difference: float) -> str:
+    """A difference of accuracies in words: "11.8 points below"."""
+    return f"{abs(difference) * 100:.1f} points {'above' if difference >= 0 else 'below'}"
+
+
 def _noise_evaluation_words(p) -> str:
     """Whether the noise arm's low patch-only accuracy could be its evaluation's doing: it is evaluated without the
     noise, with batch-norm statistics gathered under it (spec addendum), so its clean accuracy is the control."""
@@ -580,13 +585,13 @@ def patch_reading(res) -> Markdown:
         )
     gap = p["clean_final_large"] - p["clean_final_small"]
     noise = p["clean_final_act_noise"]
+    to_large, to_small = noise - p["clean_final_large"], noise - p["clean_final_small"]
     clean += (
         f" At the end the large learning rate is {abs(gap) * 100:.1f} points {'ahead' if gap >= 0 else 'behind'} "
         f"({p['clean_final_large']:.3f} against {p['clean_final_small']:.3f}; claim 4 asks for at least "
         f"{FINAL_MARGIN * 100:.0f} ahead). With activation noise the small learning rate ends at {noise:.3f}: "
-        f"{(noise - p['clean_final_large']) * 100:+.1f} points from the large learning rate (claim 5 asks for at "
-        f"most {NOISE_GAP * 100:.0f} either way) and {(noise - p['clean_final_small']) * 100:+.1f} from the small "
-        f"one without noise"
+        f"{_points(to_large)} the large learning rate (claim 5 asks for at most {NOISE_GAP * 100:.0f} points either "
+        f"way) and {_points(to_small)} the small one without noise"
     )
     recovered = (noise - p["clean_final_small"]) / gap if gap > 0 else math.nan
     clean += f": it recovers {recovered:.0%} of the gap between the two learning rates." if gap > 0 else "."
