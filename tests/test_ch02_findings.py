@@ -43,3 +43,9 @@ def test_findings_and_claims_of_the_stored_cpu_patch_runs(shared_data, monkeypat
     patch_report.add_claims(claims, res)
     assert not claims.waiting, "every claim of a stored setting is checked"
     snapshot("ch02_patch_cpu_claims", claims.table())
+    assert [c.name for c in claims.failed] == [  # the findings the chapter discusses
+        "1. small LR: patch-only accuracy within 2 epochs [cpu]",
+        "2. large LR: patch-only accuracy at epoch 32 [cpu]",
+        "3. clean accuracy at epoch 5, small − large LR [cpu]",
+        "5. final clean accuracy, |noise − large LR| [cpu]",
+    ]
