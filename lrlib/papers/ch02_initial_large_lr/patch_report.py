@@ -308,7 +308,8 @@ def add_findings(f: Findings, res) -> None:
     p = patch_numbers(res)
     if p:
         common = dict(part=p["name"], scale=res.scale(p["name"]), seeds=p["seeds"])
-        f.add("patch_setting", "CIFAR setting shown (patch)", p["setting"].setting, source="reconstructed", **common)
+        setting = f"the {_label(p['setting'])} setting"
+        f.add("patch_setting", "CIFAR setting shown (patch)", setting, source="reconstructed", **common)
         f.add("patch_setting_description", "what it is", p["setting"].description, **common)
         f.add("patch_chance", "patch-only accuracy of a constant prediction", p["chance"], unit="fraction", **common)
         ta = p["setting"].anneal_epoch
