@@ -594,7 +594,7 @@ def patch_reading(res) -> Markdown:
         f"{_points(to_large)} the large learning rate (claim 5 asks for at most {NOISE_GAP * 100:.0f} points either "
         f"way) and {_points(to_small)} the small one without noise"
     )
-    recovered = (noise - p["clean_final_small"]) / gap if gap > 0 else math.nan
+    recovered = to_small / gap if gap > 0 else math.nan
     clean += f": it recovers {recovered:.0%} of the gap between the two learning rates." if gap > 0 else "."
     if not math.isnan(p["small_train_at_learned"]):
         clean += (
